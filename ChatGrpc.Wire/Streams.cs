@@ -20,6 +20,15 @@ public interface IServerStreamWriter<in T> : IAsyncStreamWriter<T>
 {
 }
 
+/// <summary>
+/// A response stream that also accepts messages serialized beforehand, so a broadcast can be encoded
+/// once and written to many streams. Several payloads are written with one flush.
+/// </summary>
+public interface ISerializedStreamWriter
+{
+    Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default);
+}
+
 public interface IClientStreamWriter<in T> : IAsyncStreamWriter<T>
 {
     /// <summary>Applies to the following writes, e.g. to send one message uncompressed on a compressed call.</summary>

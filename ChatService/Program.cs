@@ -1,12 +1,11 @@
 using ChatService.Hosting;
 
 var builder = WebApplication.CreateSlimBuilder(args);
-builder.AddChatEndpoints();
-builder.Services.AddChatGrpc();
+builder.AddChatEndpoints(args);
+builder.AddChat();
 
 var app = builder.Build();
-app.MapChatGrpc();
-app.MapGet("/healthz", () => Results.Text("ok"));
+app.MapChat();
 await app.RunAsync();
 
 /// <summary>Entry point; public so functional tests can host the real server.</summary>

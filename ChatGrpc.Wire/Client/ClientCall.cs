@@ -22,6 +22,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
     private readonly TaskCompletionSource<Metadata> _responseHeaders = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly SemaphoreSlim _writeLock = new(1, 1);
     private Task<HttpResponseMessage>? _sendTask;
+    private Task<MessageReader>? _headersTask;
     private HttpResponseMessage? _response;
     private MessageReader? _reader;
     private StreamingRequestContent? _requestContent;
@@ -50,7 +51,15 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
 
     public TResponse Current { get; private set; } = default!;
 
-    public Task<Metadata> ResponseHeadersAsync => _responseHeaders.Task;
+    /// <summary>Starts reading the response headers if nothing has yet: a caller may wait for them before reading any message.</summary>
+    public Task<Metadata> ResponseHeadersAsync
+    {
+        get
+        {
+            _ = StartReceivingHeaders();
+            return _responseHeaders.Task;
+        }
+    }
 
     public WriteOptions? WriteOptions { get; set; }
 
@@ -159,6 +168,8 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
         var (hasMessage, message) = await ReadNextAsync().ConfigureAwait(false);
         if (!hasMessage)
         {
+            // The stream has already been recorded as ended OK; without its one response the call failed after all.
+            _status = null;
             throw Fail(new Status(StatusCode.Internal, "The server ended the call with OK but sent no response message."));
         }
 
@@ -227,7 +238,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
     {
         try
         {
-            _reader ??= await ReceiveHeadersAsync().ConfigureAwait(false);
+            _reader ??= await StartReceivingHeaders().ConfigureAwait(false);
             if (_status is { } finished)
             {
                 // Trailers-only response, or a stream already read to its end.
@@ -248,6 +259,42 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
 
             Finish(status);
             return (false, default!);
+        }
+        catch (RpcException ex)
+        {
+            throw Fail(ex.Status, ex.Trailers);
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
+        {
+            throw StatusFromFailure(ex);
+        }
+    }
+
+    private Task<MessageReader> StartReceivingHeaders()
+    {
+        if (Volatile.Read(ref _headersTask) is { } started)
+        {
+            return started;
+        }
+
+        lock (_responseHeaders)
+        {
+            if (_headersTask is null)
+            {
+                _headersTask = ReceiveHeadersOrFailAsync();
+                _headersTask.ContinueWith(static t => _ = t.Exception, TaskContinuationOptions.OnlyOnFaulted);
+            }
+
+            return _headersTask;
+        }
+    }
+
+    /// <summary>Records a failure as the call's status, so a caller waiting only on the headers learns of it too.</summary>
+    private async Task<MessageReader> ReceiveHeadersOrFailAsync()
+    {
+        try
+        {
+            return await ReceiveHeadersAsync().ConfigureAwait(false);
         }
         catch (RpcException ex)
         {

@@ -55,7 +55,7 @@ internal static class GrpcTimeout
         ];
         foreach (var (perUnit, unit) in units)
         {
-            var amount = perUnit == 0 ? ticks * 100 : (ticks + perUnit - 1) / perUnit;
+            var amount = perUnit == 0 ? ticks * 100 : ticks / perUnit + (ticks % perUnit == 0 ? 0 : 1);
             if (perUnit == 0 && ticks > MaxValue / 100)
             {
                 continue;

@@ -163,6 +163,38 @@ internal sealed class ServerCall : IAsyncDisposable
         }
     }
 
+    public async Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ThrowIfCompleted();
+            PrepareHeaders(null);
+            var output = Response.BodyWriter;
+            var text = _protocol == WireProtocol.GrpcWebText ? new ArrayBufferWriter<byte>() : null;
+            foreach (var payload in payloads)
+            {
+                if (payload.Length > _options.MaxSendMessageSize)
+                {
+                    throw new RpcException(StatusCode.ResourceExhausted, $"Sending message larger than max ({payload.Length} vs. {_options.MaxSendMessageSize}).");
+                }
+
+                MessageWriter.WriteSerialized(text ?? (IBufferWriter<byte>)output, payload.Span);
+            }
+
+            if (text is not null)
+            {
+                GrpcWebText.Encode(text.WrittenSpan, output);
+            }
+
+            await output.FlushAsync(CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+    }
+
     public async Task WriteResponseHeadersAsync(Metadata headers)
     {
         await _writeLock.WaitAsync(CancellationToken).ConfigureAwait(false);

@@ -94,9 +94,12 @@ internal sealed class ServerMethodHandler<TRequest, TResponse> : ServerMethodHan
         }
     }
 
-    private sealed class ResponseStream<T>(ServerCall call, Marshaller<T> marshaller) : IServerStreamWriter<T>
+    private sealed class ResponseStream<T>(ServerCall call, Marshaller<T> marshaller) : IServerStreamWriter<T>, ISerializedStreamWriter
     {
         public Task WriteAsync(T message, CancellationToken cancellationToken = default) =>
             call.WriteMessageAsync(message, marshaller, cancellationToken.CanBeCanceled ? cancellationToken : call.CancellationToken);
+
+        public Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default) =>
+            call.WriteSerializedAsync(payloads, cancellationToken.CanBeCanceled ? cancellationToken : call.CancellationToken);
     }
 }

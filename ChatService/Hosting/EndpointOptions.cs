@@ -1,11 +1,11 @@
 namespace ChatService.Hosting;
 
-/// <summary>Where the server listens. Bound from the "Endpoints" section (CHAT_Endpoints__GrpcPort, --Endpoints:GrpcPort=...).</summary>
+/// <summary>Where and how the server listens. Bound from the "Endpoints" section (CHAT_Endpoints__GrpcPort, --Endpoints:GrpcPort=...).</summary>
 public sealed class EndpointOptions
 {
     public const string Section = "Endpoints";
 
-    /// <summary>Address both listeners bind to. Loopback by default: exposing a chat server is a deliberate act.</summary>
+    /// <summary>Address the listeners bind to. Loopback by default: exposing a chat server is a deliberate act.</summary>
     public string Host { get; set; } = "127.0.0.1";
 
     /// <summary>Native gRPC, HTTP/2 cleartext.</summary>
@@ -13,4 +13,15 @@ public sealed class EndpointOptions
 
     /// <summary>Browsers: gRPC-Web, the web page and /healthz over HTTP/1.1.</summary>
     public int WebPort { get; set; } = 5080;
+
+    /// <summary>PEM certificate (and key) files. When set, one TLS port (<see cref="GrpcPort"/>) serves HTTP/2 and HTTP/1.1 by ALPN.</summary>
+    public string TlsCertificatePem { get; set; } = "";
+
+    public string TlsKeyPem { get; set; } = "";
+
+    /// <summary>Largest message a client may send, in bytes.</summary>
+    public int MaxMessageBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Origins whose pages may call gRPC-Web; "*" for any.</summary>
+    public string[] CorsOrigins { get; set; } = ["*"];
 }

@@ -1,37 +1,39 @@
 using System.Net;
-using ChatGrpc.Wire.Server;
-using ChatGrpc.Wire.Services;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace ChatService.Hosting;
 
 public static class HostingExtensions
 {
-    /// <summary>Configuration from appsettings, CHAT_-prefixed environment variables and the command line, then the two listeners.</summary>
-    public static WebApplicationBuilder AddChatEndpoints(this WebApplicationBuilder builder)
+    /// <summary>
+    /// Configuration from appsettings, then CHAT_-prefixed environment variables, then the command line
+    /// (later wins), and the listeners it describes.
+    /// </summary>
+    public static WebApplicationBuilder AddChatEndpoints(this WebApplicationBuilder builder, string[] args)
     {
         builder.Configuration.AddEnvironmentVariables("CHAT_");
+        builder.Configuration.AddCommandLine(args);
         var endpoints = builder.Configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
+        builder.Services.AddSingleton(endpoints);
         var address = IPAddress.Parse(endpoints.Host);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            if (endpoints.TlsCertificatePem.Length > 0)
+            {
+                var certificate = X509Certificate2.CreateFromPemFile(endpoints.TlsCertificatePem, endpoints.TlsKeyPem.Length > 0 ? endpoints.TlsKeyPem : null);
+                kestrel.Listen(address, endpoints.GrpcPort, listen =>
+                {
+                    listen.Protocols = HttpProtocols.Http1AndHttp2;
+                    listen.UseHttps(certificate);
+                });
+                return;
+            }
+
             // Cleartext gRPC needs an HTTP/2-only listener: without TLS there is no ALPN to choose the protocol.
             kestrel.Listen(address, endpoints.GrpcPort, listen => listen.Protocols = HttpProtocols.Http2);
             kestrel.Listen(address, endpoints.WebPort, listen => listen.Protocols = HttpProtocols.Http1);
         });
         return builder;
-    }
-
-    public static IServiceCollection AddChatGrpc(this IServiceCollection services)
-    {
-        services.AddGrpcWire();
-        services.AddGrpcHealthAndReflection();
-        return services;
-    }
-
-    public static WebApplication MapChatGrpc(this WebApplication app)
-    {
-        app.MapGrpcHealthAndReflection();
-        return app;
     }
 }

@@ -1,0 +1,220 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatGrpc.Wire.Server;
+using ChatService.Auth;
+using ChatService.Chat;
+using Google.Protobuf.WellKnownTypes;
+
+namespace ChatService.Api;
+
+/// <summary>
+/// Runs one chat stream: authenticates, opens a session, pumps its outbox to the response stream with
+/// one writer loop, dispatches client frames in order, and ends the stream with the session's status.
+/// </summary>
+public sealed class SessionStream(ChatEngine engine, CallAuthenticator authenticator, TimeProvider time, ILogger<SessionStream> logger)
+{
+    private const int WriteBatch = 64;
+
+    public async Task ConnectAsync(IAsyncStreamReader<ClientFrame> requests, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
+    {
+        var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
+        try
+        {
+            var pump = PumpAsync(session, responses, context.CancellationToken);
+            var reader = ReadFramesAsync(session, requests, expiry, context.CancellationToken);
+            await Task.WhenAny(pump, reader).ConfigureAwait(false);
+            if (reader.IsCompleted)
+            {
+                // The client half-closed (deliver what is queued, then end OK) or broke the protocol.
+                var status = reader.Exception?.InnerException switch
+                {
+                    null => Status.DefaultSuccess,
+                    RpcException broken => broken.Status,
+                    var other => new Status(StatusCode.Internal, $"Reading the stream failed: {other.Message}"),
+                };
+                session.Close(status, flush: reader.Exception is null);
+            }
+            else
+            {
+                // The writer stopped: the client is gone. Stop reading too.
+                session.Abandon();
+            }
+
+            await pump.ConfigureAwait(false);
+            await reader.ContinueWith(ObserveReader, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        finally
+        {
+            expiry.Dispose();
+            engine.Release(session);
+        }
+
+        ThrowIfClosedWithError(session);
+    }
+
+    public async Task SubscribeAsync(SubscribeRequest request, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
+    {
+        var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
+        try
+        {
+            await PumpAsync(session, responses, context.CancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            expiry.Dispose();
+            engine.Release(session);
+        }
+
+        ThrowIfClosedWithError(session);
+    }
+
+    private async Task<(Session Session, ITimer Expiry)> OpenAsync(ServerCallContext context)
+    {
+        var user = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+        Session session;
+        try
+        {
+            session = engine.Open(CallAuthenticator.ToChatUser(user), user.ExpiresAt);
+        }
+        catch (ChatException error)
+        {
+            throw error.ToRpcException();
+        }
+
+        var expiry = time.CreateTimer(
+            static state => ExpireToken((Session)state!), session, Until(session.TokenExpiresAt), Timeout.InfiniteTimeSpan);
+        return (session, expiry);
+    }
+
+    private static void ExpireToken(Session session) =>
+        session.Close(new Status(StatusCode.Unauthenticated, "The access token expired on this stream; refresh it before it expires, or reconnect with a new one."));
+
+    private TimeSpan Until(DateTimeOffset at)
+    {
+        var remaining = at - time.GetUtcNow();
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+    }
+
+    private static async Task PumpAsync(Session session, IServerStreamWriter<ServerFrame> responses, CancellationToken cancellationToken)
+    {
+        var writer = (ISerializedStreamWriter)responses;
+        var batch = new List<OutboundFrame>(WriteBatch);
+        var payloads = new List<ReadOnlyMemory<byte>>(WriteBatch);
+        try
+        {
+            while (await session.Outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                batch.Clear();
+                payloads.Clear();
+                session.Outbox.DrainTo(batch, WriteBatch);
+                foreach (var frame in batch)
+                {
+                    payloads.Add(frame.Payload);
+                }
+
+                await writer.WriteSerializedAsync(payloads, cancellationToken).ConfigureAwait(false);
+            }
+        }
+        catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)
+        {
+            // The client went away or the call ended: a failed write aborts this connection only.
+            session.Abandon();
+        }
+    }
+
+    private async Task ReadFramesAsync(Session session, IAsyncStreamReader<ClientFrame> requests, ITimer expiry, CancellationToken cancellationToken)
+    {
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Closing);
+        try
+        {
+            while (await requests.MoveNext(linked.Token).ConfigureAwait(false))
+            {
+                await DispatchAsync(session, requests.Current, expiry).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (session.IsClosed || cancellationToken.IsCancellationRequested)
+        {
+            // The session ended (kick, overflow, expiry, drain) or the client left.
+        }
+    }
+
+    private async Task DispatchAsync(Session session, ClientFrame frame, ITimer expiry)
+    {
+        var requestId = frame.RequestId;
+        try
+        {
+            ServerFrame? reply = frame.FrameCase switch
+            {
+                ClientFrame.FrameOneofCase.Join => await JoinAsync(session, frame.Join, requestId).ConfigureAwait(false),
+                ClientFrame.FrameOneofCase.Leave => new ServerFrame { Left = engine.Leave(session, frame.Leave) },
+                ClientFrame.FrameOneofCase.Send => new ServerFrame { SendAck = await engine.SendAsync(session, frame.Send).ConfigureAwait(false) },
+                ClientFrame.FrameOneofCase.Typing => Done(() => engine.SetTyping(session, frame.Typing)),
+                ClientFrame.FrameOneofCase.Presence => Done(() => engine.SetPresence(session, frame.Presence)),
+                ClientFrame.FrameOneofCase.MarkRead => new ServerFrame { ReadMarker = await engine.MarkReadAsync(session, frame.MarkRead).ConfigureAwait(false) },
+                ClientFrame.FrameOneofCase.Ping => new ServerFrame { Pong = new Pong { Nonce = frame.Ping.Nonce, ServerTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()) } },
+                ClientFrame.FrameOneofCase.RefreshToken => await RefreshAsync(session, frame.RefreshToken, expiry).ConfigureAwait(false),
+                _ => throw ChatException.InvalidArgument("The frame carries no known command; is the client newer than the server?"),
+            };
+            if (reply is not null)
+            {
+                session.Send(Frames.Reply(requestId, reply));
+            }
+        }
+        catch (ChatException error)
+        {
+            var clientMsgId = frame.FrameCase == ClientFrame.FrameOneofCase.Send ? frame.Send.ClientMsgId : "";
+            session.Send(Frames.Reply(requestId, error.ToErrorFrame(clientMsgId)));
+        }
+        catch (RpcException error) when (error.StatusCode == StatusCode.Unauthenticated)
+        {
+            session.Send(Frames.Reply(requestId, new ChatException(error.StatusCode, error.Status.Detail).ToErrorFrame()));
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogError(ex, "Frame {Frame} on session {Session} failed", frame.FrameCase, session.Id);
+            session.Send(Frames.Reply(requestId, new ChatException(StatusCode.Internal, "The server failed to handle this frame.").ToErrorFrame()));
+        }
+    }
+
+    /// <summary>Join queues its own Joined frame (it must precede the replay), so there is nothing more to send.</summary>
+    private async Task<ServerFrame?> JoinAsync(Session session, JoinRequest request, string requestId)
+    {
+        await engine.JoinAsync(session, request, requestId).ConfigureAwait(false);
+        return null;
+    }
+
+    private async Task<ServerFrame> RefreshAsync(Session session, RefreshTokenRequest request, ITimer expiry)
+    {
+        var user = await authenticator.ValidateAsync(request.AccessToken).ConfigureAwait(false);
+        if (user.Id != session.User.Id)
+        {
+            throw ChatException.PermissionDenied("The new token belongs to another user; a stream keeps the user it was opened with.");
+        }
+
+        session.TokenExpiresAt = user.ExpiresAt;
+        expiry.Change(Until(user.ExpiresAt), Timeout.InfiniteTimeSpan);
+        return new ServerFrame { TokenRefreshed = new TokenRefreshed { ExpiresAt = Timestamp.FromDateTimeOffset(user.ExpiresAt) } };
+    }
+
+    private static ServerFrame? Done(Action action)
+    {
+        action();
+        return null;
+    }
+
+    private void ObserveReader(Task reader)
+    {
+        if (reader.Exception is { } error)
+        {
+            logger.LogDebug(error, "Reading client frames ended with an error");
+        }
+    }
+
+    private static void ThrowIfClosedWithError(Session session)
+    {
+        if (session.CloseStatus is { } status && status.Code != StatusCode.OK)
+        {
+            throw new RpcException(status);
+        }
+    }
+}

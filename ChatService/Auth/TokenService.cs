@@ -1,0 +1,126 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using System.Text;
+using ChatGrpc.Contracts.V1;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace ChatService.Auth;
+
+/// <summary>Who a valid access token says the caller is.</summary>
+public sealed record AuthenticatedUser(string Id, string Name, Role Role, DateTimeOffset ExpiresAt);
+
+/// <summary>Issues and checks HS256 JWT access tokens, and mints opaque refresh tokens.</summary>
+public sealed class TokenService
+{
+    private const string RoleClaim = "role";
+    private const string NameClaim = "name";
+
+    private readonly AuthOptions _options;
+    private readonly TimeProvider _time;
+    private readonly SymmetricSecurityKey _key;
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+
+    public TokenService(AuthOptions options, SigningKey signingKey, TimeProvider time)
+    {
+        _options = options;
+        _time = time;
+        _key = new SymmetricSecurityKey(signingKey.Bytes);
+    }
+
+    public (string Token, DateTimeOffset ExpiresAt) CreateAccessToken(string userId, string userName, Role role)
+    {
+        var now = _time.GetUtcNow();
+        var expires = now + _options.AccessTokenLifetime;
+        var token = _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = _options.Issuer,
+            Audience = _options.Issuer,
+            IssuedAt = now.UtcDateTime,
+            NotBefore = now.UtcDateTime,
+            Expires = expires.UtcDateTime,
+            Subject = new ClaimsIdentity(
+            [
+                new Claim(JwtRegisteredClaimNames.Sub, userId),
+                new Claim(NameClaim, userName),
+                new Claim(RoleClaim, role.ToString()),
+                new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
+            ]),
+            SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
+        });
+        return (token, DateTimeOffset.FromUnixTimeSeconds(expires.ToUnixTimeSeconds()));
+    }
+
+    /// <summary>Validates a token; on failure returns null and a reason fit to show the caller.</summary>
+    public async Task<(AuthenticatedUser? User, string? Failure)> ValidateAsync(string token)
+    {
+        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Issuer,
+            IssuerSigningKey = _key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = TimeSpan.Zero,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = _time.GetUtcNow().UtcDateTime;
+                return (notBefore is null || notBefore <= now) && expires is not null && expires > now;
+            },
+        }).ConfigureAwait(false);
+        if (!result.IsValid)
+        {
+            return (null, result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
+                ? "The access token has expired; refresh it with AuthService.Refresh or log in again."
+                : "The access token is not valid.");
+        }
+
+        var jwt = (JsonWebToken)result.SecurityToken;
+        var role = Enum.TryParse<Role>(jwt.GetPayloadValue<string>(RoleClaim), out var parsed) ? parsed : Role.Member;
+        return (new AuthenticatedUser(jwt.Subject, jwt.GetPayloadValue<string>(NameClaim), role, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null);
+    }
+
+    public static string NewRefreshToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+
+    public static byte[] HashRefreshToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}
+
+/// <summary>The HS256 key: configured, or generated once and kept (owner-only) next to the embedded database.</summary>
+public sealed class SigningKey
+{
+    private SigningKey(byte[] bytes) => Bytes = bytes;
+
+    public byte[] Bytes { get; }
+
+    public static SigningKey Resolve(AuthOptions options, string dataDirectory, ILogger logger)
+    {
+        if (options.SigningKey.Length > 0)
+        {
+            var bytes = options.SigningKey.StartsWith("base64:", StringComparison.Ordinal)
+                ? Convert.FromBase64String(options.SigningKey["base64:".Length..])
+                : Encoding.UTF8.GetBytes(options.SigningKey);
+            if (bytes.Length < 32)
+            {
+                throw new InvalidOperationException("Auth:SigningKey must be at least 32 bytes; HS256 with a shorter key can be brute-forced.");
+            }
+
+            return new SigningKey(bytes);
+        }
+
+        var path = Path.Combine(dataDirectory, "jwt-signing.key");
+        if (File.Exists(path))
+        {
+            return new SigningKey(Convert.FromBase64String(File.ReadAllText(path).Trim()));
+        }
+
+        Directory.CreateDirectory(dataDirectory);
+        var generated = RandomNumberGenerator.GetBytes(32);
+        File.WriteAllText(path, Convert.ToBase64String(generated));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+
+        logger.LogWarning("No Auth:SigningKey configured; generated one at {Path}. Configure a shared key before running more than one node.", path);
+        return new SigningKey(generated);
+    }
+}

@@ -1,0 +1,122 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatService.Observability;
+using ChatService.Storage;
+using Google.Protobuf.WellKnownTypes;
+
+namespace ChatService.Chat;
+
+/// <summary>Operator actions: notifications, kicks, moderation and stats.</summary>
+public sealed class AdminOperations(
+    SessionRegistry sessions,
+    RoomRegistry rooms,
+    IRoomStore roomStore,
+    IUserStore users,
+    IMessageStore messages,
+    ChatMetrics metrics,
+    TimeProvider time)
+{
+    public int Broadcast(ChatUser admin, string title, string body)
+    {
+        var frame = NotificationFrame(admin, NotificationKind.Broadcast, title, body);
+        var count = 0;
+        foreach (var session in sessions.All)
+        {
+            session.Send(frame);
+            count++;
+        }
+
+        return count;
+    }
+
+    public async Task<int> NotifyAsync(ChatUser admin, string userName, string title, string body)
+    {
+        var user = await RequireUserAsync(userName).ConfigureAwait(false);
+        var frame = NotificationFrame(admin, NotificationKind.Direct, title, body);
+        var targets = sessions.OfUser(user.Id);
+        foreach (var session in targets)
+        {
+            session.Send(frame);
+        }
+
+        return targets.Count;
+    }
+
+    public async Task<int> KickAsync(ChatUser admin, string userName, string reason)
+    {
+        var user = await RequireUserAsync(userName).ConfigureAwait(false);
+        var targets = sessions.OfUser(user.Id);
+        var message = reason.Length > 0 ? $"Disconnected by {admin.Name}: {reason}" : $"Disconnected by {admin.Name}.";
+        foreach (var session in targets)
+        {
+            session.Close(new Status(StatusCode.PermissionDenied, message));
+        }
+
+        return targets.Count;
+    }
+
+    public async Task DeleteMessageAsync(ChatUser moderator, string roomIdText, ulong seq)
+    {
+        var roomId = ChatEngine.RequireRoomId(roomIdText);
+        var deleted = await messages.MarkDeletedAsync(roomId, seq, moderator.Id).ConfigureAwait(false)
+            ?? throw ChatException.NotFound($"Room '{roomId}' has no message {seq}.");
+        var room = rooms.TryGetLoaded(roomId);
+        if (room is null)
+        {
+            return;
+        }
+
+        var frame = Frames.Durable(new ServerFrame
+        {
+            MessageDeleted = new MessageDeleted { Room = roomId, Seq = seq, Id = deleted.Id, DeletedBy = moderator.Name },
+        });
+        lock (room.FanoutLock)
+        {
+            room.Broadcast(frame);
+        }
+    }
+
+    public async Task<User> SetRoleAsync(string userName, Role role)
+    {
+        if (role == Role.Unspecified)
+        {
+            throw ChatException.InvalidArgument("Choose MEMBER, MODERATOR or ADMIN.");
+        }
+
+        var user = await users.SetRoleAsync(userName, role).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{userName}'.");
+        return user.ToProto();
+    }
+
+    public async Task<GetStatsResponse> StatsAsync() => new()
+    {
+        Connections = sessions.Count,
+        UsersOnline = sessions.UsersOnline,
+        Rooms = await roomStore.CountAsync().ConfigureAwait(false),
+        MessagesStored = await messages.CountAsync().ConfigureAwait(false),
+        MessagesPerSecond = metrics.MessagesPerSecondLastMinute(),
+    };
+
+    private async Task<UserRecord> RequireUserAsync(string userName) =>
+        await users.FindByNameAsync(userName).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{userName}'.");
+
+    private OutboundFrame NotificationFrame(ChatUser from, NotificationKind kind, string title, string body)
+    {
+        if (title.Length > 200 || body.Length > 4000)
+        {
+            throw ChatException.InvalidArgument("A notification's title is at most 200 characters and its body at most 4000.");
+        }
+
+        return Frames.Durable(new ServerFrame
+        {
+            Notification = new Notification
+            {
+                Id = Guid.NewGuid().ToString("N"),
+                Kind = kind,
+                FromUser = from.Name,
+                Title = title,
+                Body = body,
+                SentAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+            },
+        });
+    }
+}

@@ -1,0 +1,47 @@
+namespace ChatService.Chat;
+
+/// <summary>Limits and timings of the chat domain. Bound from the "Chat" section; every one has a sensible default.</summary>
+public sealed class ChatOptions
+{
+    public const string Section = "Chat";
+
+    public int MaxTextLength { get; set; } = 4000;
+
+    public int MaxClientMsgIdLength { get; set; } = 64;
+
+    public int MaxRoomsPerConnection { get; set; } = 100;
+
+    public int MaxConnectionsPerUser { get; set; } = 20;
+
+    /// <summary>Frames queued per connection before a slow reader is cut off (typing and presence may use half).</summary>
+    public int OutboxCapacity { get; set; } = 1024;
+
+    /// <summary>How long a user with no connections stays online, so a reconnect does not flap.</summary>
+    public TimeSpan PresenceGrace { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>Typing clears by itself after this long without a refresh.</summary>
+    public TimeSpan TypingExpiry { get; set; } = TimeSpan.FromSeconds(6);
+
+    /// <summary>Recent messages included when joining fresh.</summary>
+    public int HistoryOnJoin { get; set; } = 50;
+
+    public int HistoryPageMax { get; set; } = 500;
+
+    public RateLimit SendRate { get; set; } = new(10, 20);
+
+    public RateLimit JoinRate { get; set; } = new(5, 20);
+
+    public RateLimit TypingRate { get; set; } = new(3, 6);
+
+    /// <summary>How long a draining server waits for clients to leave before closing their streams.</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
+}
+
+/// <summary>A token bucket: <see cref="PerSecond"/> tokens refill each second, up to <see cref="Burst"/>.</summary>
+public sealed record RateLimit(double PerSecond, int Burst)
+{
+    public RateLimit()
+        : this(10, 20)
+    {
+    }
+}

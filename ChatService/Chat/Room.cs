@@ -1,0 +1,92 @@
+using ChatService.Storage;
+
+namespace ChatService.Chat;
+
+/// <summary>
+/// A room's live state. Seq assignment and queueing for commit are serialized by <see cref="SendLock"/>; committed messages fan out under <see cref="FanoutLock"/> in seq order, so every subscriber
+/// sees the stored order. <see cref="DeliveredSeq"/> is the seam between replay and live for joiners.
+/// </summary>
+public sealed class Room(RoomRecord record)
+{
+    public string Id => Record.Id;
+
+    public RoomRecord Record { get; } = record;
+
+    public SemaphoreSlim SendLock { get; } = new(1, 1);
+
+    /// <summary>Last seq handed out; guarded by <see cref="SendLock"/>.</summary>
+    public ulong LastAssignedSeq { get; set; }
+
+    /// <summary>The store generation <see cref="LastAssignedSeq"/> was read under; -1 before the first read.</summary>
+    public int SeqGeneration { get; set; } = -1;
+
+    public object FanoutLock { get; } = new();
+
+    /// <summary>Newest seq fanned out; guarded by <see cref="FanoutLock"/>.</summary>
+    public ulong DeliveredSeq { get; set; }
+
+    /// <summary>Copy-on-write under <see cref="FanoutLock"/>, so readers may iterate a snapshot without it.</summary>
+    public RoomSubscription[] Subscribers { get; set; } = [];
+
+    public void AddSubscriber(RoomSubscription subscription) => Subscribers = [.. Subscribers, subscription];
+
+    public void RemoveSubscriber(RoomSubscription subscription) => Subscribers = Subscribers.Where(s => s != subscription).ToArray();
+
+    /// <summary>Sends a frame to every subscriber. Call under <see cref="FanoutLock"/> for durable frames that must keep order.</summary>
+    public void Broadcast(OutboundFrame frame, string? exceptUserId = null)
+    {
+        foreach (var subscriber in Subscribers)
+        {
+            if (subscriber.Session.User.Id != exceptUserId)
+            {
+                subscriber.Deliver(frame);
+            }
+        }
+    }
+}
+
+/// <summary>One session's membership in a room's fan-out. While joining it buffers live frames until replay is done.</summary>
+public sealed class RoomSubscription(Session session, Room room, int bufferLimit)
+{
+    private List<OutboundFrame>? _pending = [];
+
+    public Session Session { get; } = session;
+
+    public Room Room { get; } = room;
+
+    /// <summary>Called under the room's fan-out lock.</summary>
+    public void Deliver(OutboundFrame frame)
+    {
+        if (_pending is null)
+        {
+            Session.Send(frame);
+            return;
+        }
+
+        if (frame.Durable)
+        {
+            _pending.Add(frame);
+            if (_pending.Count > bufferLimit)
+            {
+                Session.Close(new ChatGrpc.Wire.Status(ChatGrpc.Wire.StatusCode.ResourceExhausted,
+                    "The room moved faster than its history could be replayed. Reconnect and resume from your last seq."));
+            }
+        }
+    }
+
+    /// <summary>Ends the replay phase: buffered live frames go out after the replayed ones. Called under the fan-out lock.</summary>
+    public void GoLive()
+    {
+        var pending = _pending;
+        _pending = null;
+        if (pending is null)
+        {
+            return;
+        }
+
+        foreach (var frame in pending)
+        {
+            Session.Send(frame);
+        }
+    }
+}

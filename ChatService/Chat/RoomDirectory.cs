@@ -1,0 +1,117 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatService.Storage;
+
+namespace ChatService.Chat;
+
+/// <summary>Room queries and creation: listing, history, members, direct rooms.</summary>
+public sealed class RoomDirectory(IRoomStore rooms, IUserStore users, IMessageStore messages, PresenceTracker presence, ChatOptions options, TimeProvider time)
+{
+    public async Task<IReadOnlyList<RoomSummary>> ListAsync(ChatUser caller, bool includePublic) =>
+        (await rooms.ListAsync(caller.Id, includePublic).ConfigureAwait(false)).Select(l => l.ToProto()).ToList();
+
+    public async Task<HistoryResponse> HistoryAsync(ChatUser caller, HistoryRequest request)
+    {
+        var roomId = ChatEngine.RequireRoomId(request.Room);
+        await RequireReadableAsync(roomId, caller).ConfigureAwait(false);
+        if (request.Limit < 0)
+        {
+            throw ChatException.InvalidArgument("limit cannot be negative.");
+        }
+
+        if (request.BeforeSeq > 0 && request.AfterSeq > 0 && request.BeforeSeq <= request.AfterSeq + 1)
+        {
+            throw ChatException.InvalidArgument("before_seq must be greater than after_seq + 1 to select anything.");
+        }
+
+        var limit = request.Limit == 0 ? 50 : Math.Min(request.Limit, options.HistoryPageMax);
+        // Paging back (only before_seq) takes the newest page below it; otherwise the oldest page above after_seq.
+        var newest = request.AfterSeq == 0;
+        var page = await messages.ReadAsync(roomId, request.AfterSeq, request.BeforeSeq, limit + 1, newest).ConfigureAwait(false);
+        var hasMore = page.Count > limit;
+        var kept = hasMore ? (newest ? page.Skip(1) : page.Take(limit)) : page;
+        var response = new HistoryResponse { HasMore = hasMore };
+        response.Messages.AddRange(kept.Select(m => m.ToProto()));
+        return response;
+    }
+
+    public async Task<RoomSummary> CreateAsync(ChatUser caller, CreateRoomRequest request)
+    {
+        var roomId = ChatEngine.RequireRoomId(request.Id);
+        if (roomId.StartsWith("dm:", StringComparison.Ordinal))
+        {
+            throw ChatException.InvalidArgument("Direct rooms are opened with OpenDirect, not created.");
+        }
+
+        if (request.Kind is not (RoomKind.Public or RoomKind.Private))
+        {
+            throw ChatException.InvalidArgument("A new room is PUBLIC or PRIVATE.");
+        }
+
+        if (request.Title.Length > 100)
+        {
+            throw ChatException.InvalidArgument("A room title is at most 100 characters.");
+        }
+
+        var memberIds = new List<string> { caller.Id };
+        foreach (var name in request.Members)
+        {
+            var user = await users.FindByNameAsync(name).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{name}'.");
+            memberIds.Add(user.Id);
+        }
+
+        var record = new RoomRecord(roomId, request.Title.Length > 0 ? request.Title : roomId, request.Kind, caller.Id, time.GetUtcNow());
+        try
+        {
+            await rooms.CreateAsync(record, memberIds).ConfigureAwait(false);
+        }
+        catch (DuplicateException ex)
+        {
+            throw new ChatException(StatusCode.AlreadyExists, ex.Message);
+        }
+
+        return (await rooms.GetListingAsync(roomId, caller.Id).ConfigureAwait(false))!.ToProto();
+    }
+
+    public async Task<IReadOnlyList<Presence>> MembersAsync(ChatUser caller, string roomIdText)
+    {
+        var roomId = ChatEngine.RequireRoomId(roomIdText);
+        await RequireReadableAsync(roomId, caller).ConfigureAwait(false);
+        return (await rooms.ListMembersAsync(roomId).ConfigureAwait(false)).Select(presence.Get).ToList();
+    }
+
+    public async Task<RoomSummary> OpenDirectAsync(ChatUser caller, string otherName)
+    {
+        var other = await users.FindByNameAsync(otherName).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{otherName}'.");
+        if (other.Id == caller.Id)
+        {
+            throw ChatException.InvalidArgument("A direct room needs two different users.");
+        }
+
+        var names = new[] { caller.Name.ToLowerInvariant(), other.Name.ToLowerInvariant() }.Order(StringComparer.Ordinal).ToArray();
+        var roomId = $"dm:{names[0]}:{names[1]}";
+        if (await rooms.FindAsync(roomId).ConfigureAwait(false) is null)
+        {
+            var record = new RoomRecord(roomId, $"{caller.Name} & {other.Name}", RoomKind.Direct, caller.Id, time.GetUtcNow());
+            try
+            {
+                await rooms.CreateAsync(record, [caller.Id, other.Id]).ConfigureAwait(false);
+            }
+            catch (DuplicateException)
+            {
+                // Both users opened it at once; the other call created it.
+            }
+        }
+
+        return (await rooms.GetListingAsync(roomId, caller.Id).ConfigureAwait(false))!.ToProto();
+    }
+
+    private async Task RequireReadableAsync(string roomId, ChatUser caller)
+    {
+        var room = await rooms.FindAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
+        if (room.Kind != RoomKind.Public && !await rooms.IsMemberAsync(roomId, caller.Id).ConfigureAwait(false))
+        {
+            throw ChatException.PermissionDenied($"Room '{roomId}' is private and {caller.Name} is not a member.");
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatGrpc.Wire.Services;
+using ChatService.Api;
+using ChatService.Auth;
+using ChatService.Chat;
+using ChatService.Storage;
+using HealthStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
+
+namespace ChatService.Hosting;
+
+/// <summary>
+/// Start: create the bootstrap admin if configured, or say how to get one. Stop (SIGTERM): mark
+/// unhealthy, drain every session with a Draining frame, flush the store. Runs before Kestrel stops,
+/// because hosted services stop in reverse order of registration.
+/// </summary>
+internal sealed class ChatLifecycle(
+    AuthOptions auth,
+    StorageOptions storage,
+    IUserStore users,
+    AuthApi authApi,
+    ChatEngine engine,
+    HealthService health,
+    SqliteMessageStore messages,
+    ILogger<ChatLifecycle> logger) : IHostedService
+{
+    public const string ChatServiceName = "chat.v1.ChatService";
+
+    public async Task StartAsync(CancellationToken cancellationToken)
+    {
+        health.SetStatus(ChatServiceName, HealthStatus.Serving);
+        if (auth.BootstrapAdminUser.Length > 0)
+        {
+            var existing = await users.FindByNameAsync(auth.BootstrapAdminUser, cancellationToken).ConfigureAwait(false);
+            if (existing is null)
+            {
+                await authApi.CreateUserAsync(auth.BootstrapAdminUser, auth.BootstrapAdminPassword, Role.Admin).ConfigureAwait(false);
+                logger.LogInformation("Created admin '{Admin}' from Auth:BootstrapAdminUser.", auth.BootstrapAdminUser);
+            }
+        }
+        else if (await users.CountWithRoleAsync(Role.Admin, cancellationToken).ConfigureAwait(false) == 0)
+        {
+            logger.LogWarning(
+                "No admin exists yet. Restart once with CHAT_Auth__BootstrapAdminUser=<name> and CHAT_Auth__BootstrapAdminPassword=<password> (8+ characters) to create one.");
+        }
+
+        logger.LogInformation("Chat store at {Path} (epoch {Epoch}).", Path.GetFullPath(storage.DatabasePath), messages.Epoch);
+    }
+
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        health.SetAllNotServing();
+        logger.LogInformation("Draining chat sessions.");
+        try
+        {
+            await engine.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            logger.LogWarning("Shutdown timed out while draining; closing the remaining streams.");
+        }
+
+        await messages.DisposeAsync().ConfigureAwait(false);
+    }
+}

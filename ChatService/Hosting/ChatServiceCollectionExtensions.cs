@@ -1,0 +1,84 @@
+using ChatGrpc.Wire.Server;
+using ChatGrpc.Wire.Services;
+using ChatService.Api;
+using ChatService.Auth;
+using ChatService.Chat;
+using ChatService.Observability;
+using ChatService.Storage;
+
+namespace ChatService.Hosting;
+
+public static class ChatServiceCollectionExtensions
+{
+    /// <summary>Everything the chat server needs: options, store, domain, API and the gRPC wire.</summary>
+    public static WebApplicationBuilder AddChat(this WebApplicationBuilder builder)
+    {
+        var configuration = builder.Configuration;
+        var services = builder.Services;
+        var storage = configuration.GetSection(StorageOptions.Section).Get<StorageOptions>() ?? new StorageOptions();
+        var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
+        var chat = configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions();
+        var endpoints = configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
+
+        services.AddSingleton(storage);
+        services.AddSingleton(auth);
+        services.AddSingleton(chat);
+        services.TryAddTimeProvider();
+        services.AddSingleton<ChatMetrics>();
+
+        services.AddSingleton<SqliteDatabase>();
+        services.AddSingleton<SqliteMessageStore>();
+        services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
+        services.AddSingleton<IUserStore, SqliteUserStore>();
+        services.AddSingleton<IRoomStore, SqliteRoomStore>();
+
+        services.AddSingleton(sp => SigningKey.Resolve(auth, storage.DataDirectory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ChatService.Auth")));
+        services.AddSingleton<TokenService>();
+        services.AddSingleton<CallAuthenticator>();
+
+        services.AddSingleton<SessionRegistry>();
+        services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<RateLimiter>();
+        services.AddSingleton<PresenceTracker>();
+        services.AddSingleton<TypingTracker>();
+        services.AddSingleton<ChatEngine>();
+        services.AddSingleton<RoomDirectory>();
+        services.AddSingleton<AdminOperations>();
+
+        services.AddSingleton<SessionStream>();
+        services.AddSingleton<ChatApi>();
+        services.AddSingleton<AuthApi>();
+        services.AddSingleton<AdminApi>();
+
+        services.AddGrpcWire(options =>
+        {
+            options.MaxReceiveMessageSize = endpoints.MaxMessageBytes;
+            options.CorsAllowedOrigins.Clear();
+            foreach (var origin in endpoints.CorsOrigins)
+            {
+                options.CorsAllowedOrigins.Add(origin);
+            }
+        });
+        services.AddGrpcHealthAndReflection();
+        services.AddHostedService<ChatLifecycle>();
+        return builder;
+    }
+
+    public static WebApplication MapChat(this WebApplication app)
+    {
+        app.MapGrpcService(app.Services.GetRequiredService<ChatApi>().Definition);
+        app.MapGrpcService(app.Services.GetRequiredService<AuthApi>().Definition);
+        app.MapGrpcService(app.Services.GetRequiredService<AdminApi>().Definition);
+        app.MapGrpcHealthAndReflection();
+        app.MapGet("/healthz", (ChatEngine engine) => engine.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
+        return app;
+    }
+
+    private static void TryAddTimeProvider(this IServiceCollection services)
+    {
+        if (!services.Any(d => d.ServiceType == typeof(TimeProvider)))
+        {
+            services.AddSingleton(TimeProvider.System);
+        }
+    }
+}

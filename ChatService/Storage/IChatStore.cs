@@ -1,0 +1,87 @@
+using ChatGrpc.Contracts.V1;
+
+namespace ChatService.Storage;
+
+/// <summary>Accounts and refresh tokens.</summary>
+public interface IUserStore
+{
+    Task<UserRecord?> FindByNameAsync(string name, CancellationToken cancellationToken = default);
+
+    Task<UserRecord?> FindByIdAsync(string id, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a user; throws <see cref="DuplicateException"/> if the name (any case) is taken.</summary>
+    Task<UserRecord> CreateAsync(string name, byte[] passwordHash, byte[] salt, int iterations, Role role, CancellationToken cancellationToken = default);
+
+    Task<UserRecord?> SetRoleAsync(string name, Role role, CancellationToken cancellationToken = default);
+
+    Task<int> CountWithRoleAsync(Role role, CancellationToken cancellationToken = default);
+
+    Task SetLastSeenAsync(string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken = default);
+
+    Task StoreRefreshTokenAsync(byte[] tokenHash, string userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the token and returns its user if it existed and had not expired.</summary>
+    Task<string?> ConsumeRefreshTokenAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+}
+
+/// <summary>Rooms, memberships and read markers.</summary>
+public interface IRoomStore
+{
+    Task<RoomRecord?> FindAsync(string roomId, CancellationToken cancellationToken = default);
+
+    /// <summary>Creates a room with its members; throws <see cref="DuplicateException"/> if the id is taken.</summary>
+    Task<RoomRecord> CreateAsync(RoomRecord room, IReadOnlyCollection<string> memberIds, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<RoomListing>> ListAsync(string userId, bool includePublic, CancellationToken cancellationToken = default);
+
+    Task<RoomListing?> GetListingAsync(string roomId, string userId, CancellationToken cancellationToken = default);
+
+    Task<bool> IsMemberAsync(string roomId, string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Adds a member; returns false if they already were one.</summary>
+    Task<bool> AddMemberAsync(string roomId, string userId, CancellationToken cancellationToken = default);
+
+    Task<bool> RemoveMemberAsync(string roomId, string userId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<UserRecord>> ListMembersAsync(string roomId, CancellationToken cancellationToken = default);
+
+    Task<IReadOnlyList<string>> RoomsOfUserAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Moves the read marker forward (never back); returns the marker now stored.</summary>
+    Task<ulong> SetReadMarkerAsync(string roomId, string userId, ulong seq, CancellationToken cancellationToken = default);
+
+    Task<int> CountAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The message log: append with group commit, read ranges, find by idempotency key.</summary>
+public interface IMessageStore
+{
+    /// <summary>The store's epoch: a random id fixed when the database was created.</summary>
+    string Epoch { get; }
+
+    /// <summary>
+    /// Bumped whenever a commit fails. Seqs assigned under an older generation are refused, so a
+    /// failed batch can never leave a gap: callers re-read <see cref="LastSeqAsync"/> when it changes.
+    /// </summary>
+    int Generation { get; }
+
+    Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Queues a message (its seq already assigned under <paramref name="generation"/>) for the next group
+    /// commit. <paramref name="onCommitted"/> runs after the commit, in append order, before the task completes.
+    /// </summary>
+    Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted);
+
+    Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default);
+
+    /// <summary>Messages with afterSeq &lt; seq &lt; beforeSeq (0 = no upper bound); the newest ones when newestFirst, returned oldest first.</summary>
+    Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default);
+
+    Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default);
+
+    Task<long> CountAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>Waits until everything appended so far is committed.</summary>
+    Task FlushAsync();
+}

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using ChatService.Observability;
+using Microsoft.Data.Sqlite;
+
+namespace ChatService.Storage;
+
+/// <summary>
+/// The message log on SQLite. One writer loop takes every queued append, commits them in a single
+/// transaction, then runs each message's after-commit callback in order: acks and fan-out never
+/// get ahead of the disk, and many messages share one fsync.
+/// </summary>
+public sealed class SqliteMessageStore : IMessageStore, IAsyncDisposable
+{
+    private readonly SqliteDatabase _database;
+    private readonly int _maxBatch;
+    private readonly ChatMetrics _metrics;
+    private readonly ILogger<SqliteMessageStore> _logger;
+    private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
+    private readonly Task _writer;
+
+    public SqliteMessageStore(SqliteDatabase database, StorageOptions options, ChatMetrics metrics, ILogger<SqliteMessageStore> logger)
+    {
+        _database = database;
+        _maxBatch = Math.Max(1, options.MaxCommitBatch);
+        _metrics = metrics;
+        _logger = logger;
+        _writer = Task.Run(WriteLoopAsync);
+    }
+
+    private volatile int _generation;
+
+    public string Epoch => _database.Epoch;
+
+    public int Generation => _generation;
+
+    public Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted)
+    {
+        var pending = new PendingAppend(message, onCommitted, generation);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            throw new InvalidOperationException("The message store is shut down.");
+        }
+
+        return pending.Committed.Task;
+    }
+
+    public async Task FlushAsync()
+    {
+        var marker = new PendingAppend(null, null, -1);
+        if (_queue.Writer.TryWrite(marker))
+        {
+            await marker.Committed.Task.ConfigureAwait(false);
+        }
+    }
+
+    public async Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = $room;";
+        command.Parameters.AddWithValue("$room", roomId);
+        return Convert.ToUInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    public async Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {Columns} FROM messages WHERE sender_id = $sender AND client_msg_id = $cmid;";
+        command.Parameters.AddWithValue("$sender", senderId);
+        command.Parameters.AddWithValue("$cmid", clientMsgId);
+        var found = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+        return found.Count > 0 ? found[0] : null;
+    }
+
+    public async Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            SELECT {Columns} FROM messages
+            WHERE room_id = $room AND seq > $after AND ($before = 0 OR seq < $before)
+            ORDER BY seq {(newest ? "DESC" : "ASC")} LIMIT $limit;
+            """;
+        command.Parameters.AddWithValue("$room", roomId);
+        command.Parameters.AddWithValue("$after", (long)afterSeq);
+        command.Parameters.AddWithValue("$before", (long)beforeSeq);
+        command.Parameters.AddWithValue("$limit", limit);
+        var messages = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+        if (newest)
+        {
+            messages.Reverse();
+        }
+
+        return messages;
+    }
+
+    public async Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default)
+    {
+        await FlushAsync().ConfigureAwait(false);
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"""
+            UPDATE messages SET text = '', deleted_by = $by WHERE room_id = $room AND seq = $seq
+            RETURNING {Columns};
+            """;
+        command.Parameters.AddWithValue("$room", roomId);
+        command.Parameters.AddWithValue("$seq", (long)seq);
+        command.Parameters.AddWithValue("$by", deletedBy);
+        var updated = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
+        return updated.Count > 0 ? updated[0] : null;
+    }
+
+    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
+    {
+        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM messages;";
+        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _writer.ConfigureAwait(false);
+    }
+
+    private const string Columns = "room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at, deleted_by";
+
+    private static async Task<List<StoredMessage>> ReadMessagesAsync(SqliteCommand command, CancellationToken cancellationToken)
+    {
+        var messages = new List<StoredMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            messages.Add(new StoredMessage(
+                reader.GetString(0),
+                (ulong)reader.GetInt64(1),
+                reader.GetString(2),
+                reader.GetString(3),
+                reader.GetString(4),
+                reader.GetString(5),
+                reader.GetString(6),
+                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
+                reader.IsDBNull(8) ? null : reader.GetString(8)));
+        }
+
+        return messages;
+    }
+
+    private async Task WriteLoopAsync()
+    {
+        using var connection = _database.Open();
+        using var insert = connection.CreateCommand();
+        insert.CommandText = """
+            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at)
+            VALUES ($room, $seq, $id, $sender, $name, $cmid, $text, $at);
+            """;
+        var parameters = new[] { "$room", "$seq", "$id", "$sender", "$name", "$cmid", "$text", "$at" }
+            .Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
+        insert.Prepare();
+
+        var batch = new List<PendingAppend>(_maxBatch);
+        while (await _queue.Reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            batch.Clear();
+            while (batch.Count < _maxBatch && _queue.Reader.TryRead(out var next))
+            {
+                if (next.Message is not null && next.Generation != _generation)
+                {
+                    // Its seq was assigned before an earlier batch failed; storing it would leave a gap.
+                    next.Committed.TrySetException(new StoreUnavailableException("The message could not be stored; a preceding write failed.", null));
+                    continue;
+                }
+
+                batch.Add(next);
+            }
+
+            var started = Stopwatch.GetTimestamp();
+            try
+            {
+                using (var transaction = connection.BeginTransaction())
+                {
+                    insert.Transaction = transaction;
+                    foreach (var pending in batch)
+                    {
+                        if (pending.Message is not { } m)
+                        {
+                            continue;
+                        }
+
+                        parameters[0].Value = m.RoomId;
+                        parameters[1].Value = (long)m.Seq;
+                        parameters[2].Value = m.Id;
+                        parameters[3].Value = m.SenderId;
+                        parameters[4].Value = m.SenderName;
+                        parameters[5].Value = m.ClientMsgId;
+                        parameters[6].Value = m.Text;
+                        parameters[7].Value = m.SentAt.ToUnixTimeMilliseconds();
+                        insert.ExecuteNonQuery();
+                    }
+
+                    transaction.Commit();
+                }
+
+                _metrics.RecordCommit(Stopwatch.GetElapsedTime(started), batch.Count);
+            }
+            catch (Exception ex)
+            {
+                // Nothing in this batch is stored; every sender gets a failed ack and may retry with the same id.
+                _logger.LogError(ex, "Committing {Count} messages failed", batch.Count);
+                _generation++;
+                foreach (var pending in batch)
+                {
+                    pending.Committed.TrySetException(new StoreUnavailableException("The message could not be stored.", ex));
+                }
+
+                continue;
+            }
+
+            foreach (var pending in batch)
+            {
+                if (pending.Message is { } message)
+                {
+                    pending.OnCommitted!(message);
+                }
+
+                pending.Committed.TrySetResult();
+            }
+        }
+    }
+
+    private sealed class PendingAppend(StoredMessage? message, Action<StoredMessage>? onCommitted, int generation)
+    {
+        public int Generation { get; } = generation;
+
+        public StoredMessage? Message { get; } = message;
+
+        public Action<StoredMessage>? OnCommitted { get; } = onCommitted;
+
+        public TaskCompletionSource Committed { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}
+
+public sealed class StoreUnavailableException(string message, Exception? inner) : Exception(message, inner);
