@@ -17,6 +17,9 @@ internal sealed class StreamingRequestContent : HttpContent
 
     protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context)
     {
+        // SocketsHttpHandler holds HTTP/2 request headers back until the body is flushed, hoping to send
+        // them with the first data; a duplex call whose server speaks first would wait forever.
+        await stream.FlushAsync().ConfigureAwait(false);
         _stream.TrySetResult(stream);
         await _completed.Task.ConfigureAwait(false);
     }

@@ -155,7 +155,7 @@ internal sealed class ServerCall : IAsyncDisposable
                 MessageWriter.WriteMessage(output, message, marshaller, _options.MaxSendMessageSize, _responseCompression);
             }
 
-            await output.FlushAsync(CancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {
@@ -187,7 +187,7 @@ internal sealed class ServerCall : IAsyncDisposable
                 GrpcWebText.Encode(text.WrittenSpan, output);
             }
 
-            await output.FlushAsync(CancellationToken).ConfigureAwait(false);
+            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
         finally
         {

@@ -96,10 +96,20 @@ internal sealed class ServerMethodHandler<TRequest, TResponse> : ServerMethodHan
 
     private sealed class ResponseStream<T>(ServerCall call, Marshaller<T> marshaller) : IServerStreamWriter<T>, ISerializedStreamWriter
     {
-        public Task WriteAsync(T message, CancellationToken cancellationToken = default) =>
-            call.WriteMessageAsync(message, marshaller, cancellationToken.CanBeCanceled ? cancellationToken : call.CancellationToken);
+        public async Task WriteAsync(T message, CancellationToken cancellationToken = default)
+        {
+            using var linked = Link(cancellationToken);
+            await call.WriteMessageAsync(message, marshaller, linked?.Token ?? call.CancellationToken).ConfigureAwait(false);
+        }
 
-        public Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default) =>
-            call.WriteSerializedAsync(payloads, cancellationToken.CanBeCanceled ? cancellationToken : call.CancellationToken);
+        public async Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken = default)
+        {
+            using var linked = Link(cancellationToken);
+            await call.WriteSerializedAsync(payloads, linked?.Token ?? call.CancellationToken).ConfigureAwait(false);
+        }
+
+        // A caller's token narrows the call's own (deadline, client cancel); it never replaces it.
+        private CancellationTokenSource? Link(CancellationToken cancellationToken) =>
+            cancellationToken.CanBeCanceled ? CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, call.CancellationToken) : null;
     }
 }

@@ -100,6 +100,9 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         var writer = (ISerializedStreamWriter)responses;
         var batch = new List<OutboundFrame>(WriteBatch);
         var payloads = new List<ReadOnlyMemory<byte>>(WriteBatch);
+        // A session closed for overflow or a kick must not wait on a write the client will never read.
+        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
+        cancellationToken = linked.Token;
         try
         {
             while (await session.Outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false))

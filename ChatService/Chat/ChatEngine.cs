@@ -288,9 +288,12 @@ public sealed partial class ChatEngine(
         // it instead of inserting twice. Once committed, the store's unique index answers retries.
         var key = (sender.Id, clientMsgId);
         var mine = new TaskCompletionSource<StoredMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!_inflight.TryAdd(key, mine.Task))
+        while (!_inflight.TryAdd(key, mine.Task))
         {
-            return (await _inflight[key].ConfigureAwait(false), true);
+            if (_inflight.TryGetValue(key, out var earlier))
+            {
+                return (await earlier.ConfigureAwait(false), true);
+            }
         }
 
         try

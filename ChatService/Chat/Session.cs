@@ -16,6 +16,7 @@ public sealed class Session
 {
     private readonly ChatMetrics _metrics;
     private readonly CancellationTokenSource _closing = new();
+    private readonly CancellationTokenSource _aborted = new();
     private int _closed;
 
     public Session(string id, ChatUser user, DateTimeOffset tokenExpiresAt, int outboxCapacity, ChatMetrics metrics)
@@ -40,6 +41,9 @@ public sealed class Session
 
     /// <summary>Cancelled when the session closes, for whatever reason.</summary>
     public CancellationToken Closing => _closing.Token;
+
+    /// <summary>Cancelled when the session closes without delivering what is queued: in-flight writes should stop too.</summary>
+    public CancellationToken Aborted => _aborted.Token;
 
     /// <summary>Why the server ended the stream; null while open or when the client went away.</summary>
     public Status? CloseStatus { get; private set; }
@@ -76,6 +80,10 @@ public sealed class Session
         CloseStatus = status;
         Outbox.Complete(discardQueued: !flush);
         _closing.Cancel();
+        if (!flush)
+        {
+            _aborted.Cancel();
+        }
     }
 
     /// <summary>The client went away; nothing to tell it.</summary>
@@ -88,5 +96,6 @@ public sealed class Session
 
         Outbox.Complete(discardQueued: true);
         _closing.Cancel();
+        _aborted.Cancel();
     }
 }

@@ -11,8 +11,8 @@ namespace ChatService.Hosting;
 
 /// <summary>
 /// Start: create the bootstrap admin if configured, or say how to get one. Stop (SIGTERM): mark
-/// unhealthy, drain every session with a Draining frame, flush the store. Runs before Kestrel stops,
-/// because hosted services stop in reverse order of registration.
+/// unhealthy, drain every session with a Draining frame, flush the store. Draining hangs off
+/// ApplicationStopping, which fires before Kestrel stops waiting on open streams.
 /// </summary>
 internal sealed class ChatLifecycle(
     AuthOptions auth,
@@ -22,13 +22,18 @@ internal sealed class ChatLifecycle(
     ChatEngine engine,
     HealthService health,
     SqliteMessageStore messages,
+    ChatOptions options,
+    IHostApplicationLifetime lifetime,
     ILogger<ChatLifecycle> logger) : IHostedService
 {
+    private CancellationTokenRegistration _onStopping;
+
     public const string ChatServiceName = "chat.v1.ChatService";
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
         health.SetStatus(ChatServiceName, HealthStatus.Serving);
+        _onStopping = lifetime.ApplicationStopping.Register(Drain);
         if (auth.BootstrapAdminUser.Length > 0)
         {
             var existing = await users.FindByNameAsync(auth.BootstrapAdminUser, cancellationToken).ConfigureAwait(false);
@@ -49,17 +54,22 @@ internal sealed class ChatLifecycle(
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
+        await _onStopping.DisposeAsync().ConfigureAwait(false);
+        await messages.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private void Drain()
+    {
         health.SetAllNotServing();
         logger.LogInformation("Draining chat sessions.");
+        using var timeout = new CancellationTokenSource(options.DrainTimeout + TimeSpan.FromSeconds(1));
         try
         {
-            await engine.DrainAsync(cancellationToken).ConfigureAwait(false);
+            engine.DrainAsync(timeout.Token).GetAwaiter().GetResult();
         }
         catch (OperationCanceledException)
         {
-            logger.LogWarning("Shutdown timed out while draining; closing the remaining streams.");
+            logger.LogWarning("Draining timed out; the remaining streams close with the server.");
         }
-
-        await messages.DisposeAsync().ConfigureAwait(false);
     }
 }

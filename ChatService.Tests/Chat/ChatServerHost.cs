@@ -1,0 +1,173 @@
+using ChatGrpc.Contracts;
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatGrpc.Wire.Client;
+using ChatService.Hosting;
+using ChatService.Tests.Infrastructure;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace ChatService.Tests.Chat;
+
+/// <summary>
+/// The real chat server (same wiring as Program.cs) on loopback ports with a SQLite file in a temp
+/// folder. Restartable on the same folder, to test what survives a restart.
+/// </summary>
+internal sealed class ChatServerHost : IAsyncDisposable
+{
+    public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
+    public const string AdminName = "admin";
+    public const string AdminPassword = "admin-password";
+
+    private readonly Dictionary<string, string?> _settings;
+    private WebApplication? _app;
+
+    private ChatServerHost(string dataDirectory, Dictionary<string, string?> settings, TimeProvider? time)
+    {
+        DataDirectory = dataDirectory;
+        _settings = settings;
+        Time = time;
+    }
+
+    public string DataDirectory { get; }
+
+    public TimeProvider? Time { get; }
+
+    public int GrpcPort { get; private set; }
+
+    public int WebPort { get; private set; }
+
+    public GrpcChannel Channel { get; private set; } = null!;
+
+    public IServiceProvider Services => _app!.Services;
+
+    public ChatServiceClient Chat => new(Channel);
+
+    public AuthServiceClient Auth => new(Channel);
+
+    public AdminServiceClient Admin => new(Channel);
+
+    public static async Task<ChatServerHost> StartAsync(IDictionary<string, string?>? settings = null, TimeProvider? time = null, string? dataDirectory = null)
+    {
+        var merged = new Dictionary<string, string?>
+        {
+            // Fast hashes keep registration cheap in tests; the production default is asserted elsewhere.
+            ["Auth:PasswordIterations"] = "1000",
+            ["Auth:BootstrapAdminUser"] = AdminName,
+            ["Auth:BootstrapAdminPassword"] = AdminPassword,
+            ["Chat:SendRate:PerSecond"] = "1000",
+            ["Chat:SendRate:Burst"] = "1000",
+            ["Chat:JoinRate:PerSecond"] = "1000",
+            ["Chat:JoinRate:Burst"] = "1000",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            merged[key] = value;
+        }
+
+        var host = new ChatServerHost(dataDirectory ?? Path.Combine(Path.GetTempPath(), "chatgrpc-tests", Guid.NewGuid().ToString("N")), merged, time);
+        await host.StartServerAsync();
+        return host;
+    }
+
+    public async Task StartServerAsync()
+    {
+        GrpcPort = FreePort.Next();
+        WebPort = FreePort.Next();
+        var args = _settings
+            .Append(new("Endpoints:GrpcPort", GrpcPort.ToString()))
+            .Append(new("Endpoints:WebPort", WebPort.ToString()))
+            .Append(new("Storage:DataDirectory", DataDirectory))
+            .Select(pair => $"--{pair.Key}={pair.Value}")
+            .ToArray();
+        var builder = WebApplication.CreateSlimBuilder(args);
+        builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        if (Time is not null)
+        {
+            builder.Services.AddSingleton(Time);
+        }
+
+        builder.AddChatEndpoints(args);
+        builder.AddChat();
+        builder.Services.Configure<Microsoft.Extensions.Hosting.HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(10));
+        _app = builder.Build();
+        _app.MapChat();
+        await _app.StartAsync().WaitAsync(Timeout);
+        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+    }
+
+    /// <summary>Graceful stop, as on SIGTERM.</summary>
+    public async Task StopServerAsync()
+    {
+        if (_app is null)
+        {
+            return;
+        }
+
+        await _app.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await _app.DisposeAsync();
+        _app = null;
+        Channel.Dispose();
+    }
+
+    public async Task RestartAsync()
+    {
+        await StopServerAsync();
+        await StartServerAsync();
+    }
+
+    public async Task<TestUser> RegisterAsync(string? name = null)
+    {
+        name ??= "u" + Guid.NewGuid().ToString("N")[..10];
+        var response = await Auth.Register(new RegisterRequest { UserName = name, Password = "password-" + name }, Options()).ResponseAsync.WaitAsync(Timeout);
+        return new TestUser(response.User, response.Tokens);
+    }
+
+    public async Task<TestUser> LoginAdminAsync()
+    {
+        var response = await Auth.Login(new LoginRequest { UserName = AdminName, Password = AdminPassword }, Options()).ResponseAsync.WaitAsync(Timeout);
+        return new TestUser(response.User, response.Tokens);
+    }
+
+    public async Task<string> CreateRoomAsync(TestUser owner, RoomKind kind = RoomKind.Public, params string[] members)
+    {
+        var id = "r" + Guid.NewGuid().ToString("N")[..12];
+        var request = new CreateRoomRequest { Id = id, Title = "Room " + id, Kind = kind };
+        request.Members.AddRange(members);
+        await Chat.CreateRoom(request, owner.Options()).ResponseAsync.WaitAsync(Timeout);
+        return id;
+    }
+
+    public async Task<ChatConnection> ConnectAsync(TestUser user)
+    {
+        var connection = new ChatConnection(Chat.Connect(user.Options(deadline: false)));
+        await connection.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Welcome);
+        return connection;
+    }
+
+    public static CallOptions Options() => new CallOptions().WithDeadlineAfter(Timeout);
+
+    public async ValueTask DisposeAsync()
+    {
+        await StopServerAsync();
+        try
+        {
+            Directory.Delete(DataDirectory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still held by SQLite's pool is harmless in a temp folder.
+        }
+    }
+}
+
+internal sealed record TestUser(User User, Tokens Tokens)
+{
+    public string Name => User.Name;
+
+    public Metadata Headers => new Metadata().Add("authorization", "Bearer " + Tokens.AccessToken);
+
+    public CallOptions Options(bool deadline = true) =>
+        deadline ? new CallOptions(Headers).WithDeadlineAfter(ChatServerHost.Timeout) : new CallOptions(Headers);
+}

@@ -1,0 +1,192 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatGrpc.Wire.Client;
+using ChatService.Chat;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace ChatService.Tests.Chat;
+
+/// <summary>Bounded memory with a stalled reader (guarantee 5), graceful shutdown (9), kicks, and the browser-shaped session.</summary>
+[TestClass]
+public sealed class LifecycleTests
+{
+    [TestMethod]
+    public async Task StalledReader_DurableFramesOverflow_SessionEndsAndOthersGetEverything()
+    {
+        const int outbox = 16;
+        await using var server = await ChatServerHost.StartAsync(new Dictionary<string, string?> { ["Chat:OutboxCapacity"] = outbox.ToString() });
+        var alice = await server.RegisterAsync();
+        var stalled = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAsync(alice);
+        await a.JoinAsync(room);
+        // A client that joins and then never reads: the smallest HTTP/2 window keeps it from buffering much.
+        using var slowChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}", new GrpcChannelOptions
+        {
+            HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = 65535 },
+        });
+        using var slow = new ChatGrpc.Contracts.ChatServiceClient(slowChannel).Connect(stalled.Options(deadline: false));
+        await slow.RequestStream.WriteAsync(new ClientFrame { RequestId = "j", Join = new JoinRequest { Room = room } }).WaitAsync(ChatServerHost.Timeout);
+        var sessions = server.Services.GetRequiredService<SessionRegistry>();
+        await WaitUntilAsync(() => sessions.OfUser(stalled.User.Id).Any(s => s.Rooms.ContainsKey(room)));
+        var stalledSession = sessions.OfUser(stalled.User.Id).Single();
+
+        const int sent = 200;
+        var text = new string('x', 3000);
+        var maxQueued = 0;
+        for (var i = 0; i < sent; i++)
+        {
+            await a.SendAsync(room, text);
+            maxQueued = Math.Max(maxQueued, stalledSession.Outbox.Count);
+        }
+
+        await WaitUntilAsync(() => sessions.OfUser(stalled.User.Id).Count == 0);
+        await a.WaitForCountAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message, sent);
+
+        Assert.AreEqual(StatusCode.ResourceExhausted, stalledSession.CloseStatus?.Code);
+        Assert.IsTrue(maxQueued <= outbox, $"outbox held {maxQueued} frames; its capacity is {outbox}");
+        Assert.AreEqual(sent, a.Messages(room).Count, "a healthy reader in the same room lost nothing");
+    }
+
+    [TestMethod]
+    public async Task Stop_WithConnectedClients_DrainingFrameThenUnavailableAndAckedMessagesStored()
+    {
+        var server = await ChatServerHost.StartAsync();
+        try
+        {
+            var alice = await server.RegisterAsync();
+            var room = await server.CreateRoomAsync(alice);
+            var a = await server.ConnectAsync(alice);
+            await a.JoinAsync(room);
+            var acks = new List<SendAck>();
+            for (var i = 0; i < 20; i++)
+            {
+                acks.Add(await a.SendAsync(room, $"m{i}"));
+            }
+
+            await server.StopServerAsync();
+
+            var draining = await a.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Draining);
+            var status = await a.WaitForEndAsync();
+            Assert.IsTrue(draining.Draining.ReconnectAfter.ToTimeSpan() > TimeSpan.Zero);
+            Assert.AreEqual(StatusCode.Unavailable, status.Code);
+            CollectionAssert.AreEqual(acks.Select(x => x.Seq).ToArray(), DeliveryGuaranteeTests.StoredRows(server, room).Select(r => r.Seq).ToArray());
+        }
+        finally
+        {
+            await server.DisposeAsync();
+        }
+    }
+
+    [TestMethod]
+    public async Task Kick_UserWithTwoDevices_BothStreamsEndPermissionDenied()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var admin = await server.LoginAdminAsync();
+        var troll = await server.RegisterAsync();
+        await using var first = await server.ConnectAsync(troll);
+        await using var second = await server.ConnectAsync(troll);
+
+        var response = await server.Admin.Kick(new KickRequest { UserName = troll.Name, Reason = "spam" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        Assert.AreEqual(2, response.Connections);
+        foreach (var connection in new[] { first, second })
+        {
+            var status = await connection.WaitForEndAsync();
+            Assert.AreEqual(StatusCode.PermissionDenied, status.Code);
+            StringAssert.Contains(status.Detail, "spam");
+        }
+    }
+
+    [TestMethod]
+    public async Task Subscribe_UnaryJoinAndSendOnSession_FramesArriveOnTheStream()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
+        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
+        var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
+
+        var joined = await server.Chat.Join(new JoinRequest { SessionId = sessionId, Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var ack = await server.Chat.Send(new SendRequest { SessionId = sessionId, Room = room, ClientMsgId = "web-1", Text = "from a browser" }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        var kinds = new List<ServerFrame>();
+        while (kinds.Count < 2 && await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout))
+        {
+            kinds.Add(subscription.ResponseStream.Current);
+        }
+
+        Assert.AreEqual(room, joined.Joined.Room.Id);
+        Assert.AreEqual(ServerFrame.FrameOneofCase.Joined, kinds[0].FrameCase);
+        Assert.AreEqual(ServerFrame.FrameOneofCase.Message, kinds[1].FrameCase);
+        Assert.AreEqual(ack.Ack.Seq, kinds[1].Message.Seq);
+    }
+
+    [TestMethod]
+    public async Task UnaryJoin_SomeoneElsesSession_NotFound()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var mallory = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAsync(alice);
+
+        var error = await Assert.ThrowsExactlyAsync<RpcException>(() =>
+            server.Chat.Join(new JoinRequest { SessionId = a.Welcome.SessionId, Room = room }, mallory.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+
+        Assert.AreEqual(StatusCode.NotFound, error.StatusCode);
+    }
+
+    [TestMethod]
+    public async Task DeleteMessage_ByModerator_RoomToldAndHistoryBlank()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var admin = await server.LoginAdminAsync();
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAsync(alice);
+        await a.JoinAsync(room);
+        var ack = await a.SendAsync(room, "regrettable");
+        await server.Admin.SetRole(new SetRoleRequest { UserName = alice.Name, Role = Role.Moderator }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        await server.Admin.DeleteMessage(new DeleteMessageRequest { Room = room, Seq = ack.Seq }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        var deleted = await a.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.MessageDeleted);
+        var history = await server.Chat.History(new HistoryRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        Assert.AreEqual(ack.Seq, deleted.MessageDeleted.Seq);
+        Assert.IsTrue(history.Messages.Single().Deleted);
+        Assert.AreEqual("", history.Messages.Single().Text);
+    }
+
+    [TestMethod]
+    public async Task GetStats_Admin_CountsConnectionsRoomsAndMessages()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var admin = await server.LoginAdminAsync();
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAsync(alice);
+        await a.JoinAsync(room);
+        await a.SendAsync(room, "one");
+        await a.SendAsync(room, "two");
+
+        var stats = await server.Admin.GetStats(new GetStatsRequest(), admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        Assert.AreEqual(1, stats.Connections);
+        Assert.AreEqual(1, stats.UsersOnline);
+        Assert.AreEqual(1, stats.Rooms);
+        Assert.AreEqual(2, stats.MessagesStored);
+        Assert.IsTrue(stats.MessagesPerSecond > 0);
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition)
+    {
+        var deadline = DateTime.UtcNow + ChatServerHost.Timeout;
+        while (!condition())
+        {
+            Assert.IsTrue(DateTime.UtcNow < deadline, "condition not met within the timeout");
+            await Task.Delay(20);
+        }
+    }
+}

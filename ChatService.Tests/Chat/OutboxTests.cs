@@ -1,0 +1,76 @@
+using ChatService.Chat;
+
+namespace ChatService.Tests.Chat;
+
+/// <summary>The per-connection outbox in isolation: what is dropped, what overflows, what waits.</summary>
+[TestClass]
+public sealed class OutboxTests
+{
+    private static readonly OutboundFrame Durable = new([1], Durable: true);
+    private static readonly OutboundFrame Ephemeral = new([2], Durable: false);
+
+    [TestMethod]
+    public void TryEnqueue_EphemeralBeyondHalf_DroppedWhileDurableStillFits()
+    {
+        var outbox = new Outbox(4);
+
+        var results = new[] { outbox.TryEnqueue(Ephemeral), outbox.TryEnqueue(Ephemeral), outbox.TryEnqueue(Ephemeral) };
+
+        CollectionAssert.AreEqual(new[] { EnqueueResult.Queued, EnqueueResult.Queued, EnqueueResult.Dropped }, results);
+        Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Durable));
+        Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Durable));
+    }
+
+    [TestMethod]
+    public void TryEnqueue_DurableWhenFull_Overflow()
+    {
+        var outbox = new Outbox(2);
+        outbox.TryEnqueue(Durable);
+        outbox.TryEnqueue(Durable);
+
+        Assert.AreEqual(EnqueueResult.Overflow, outbox.TryEnqueue(Durable));
+        Assert.AreEqual(EnqueueResult.Dropped, outbox.TryEnqueue(Ephemeral));
+        Assert.AreEqual(2, outbox.Count);
+    }
+
+    [TestMethod]
+    public async Task EnqueueWhenSpaceAsync_Full_WaitsForReaderInsteadOfOverflowing()
+    {
+        var outbox = new Outbox(1);
+        outbox.TryEnqueue(Durable);
+
+        var pending = outbox.EnqueueWhenSpaceAsync(Durable, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.IsFalse(pending.IsCompleted, "must wait while full");
+        var batch = new List<OutboundFrame>();
+        outbox.DrainTo(batch, 10);
+
+        Assert.IsTrue(await pending.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.AreEqual(1, outbox.Count);
+    }
+
+    [TestMethod]
+    public async Task Complete_WithDiscard_ReaderStopsAtOnceDespiteQueuedFrames()
+    {
+        var outbox = new Outbox(8);
+        outbox.TryEnqueue(Durable);
+
+        outbox.Complete(discardQueued: true);
+
+        Assert.IsFalse(await outbox.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.AreEqual(EnqueueResult.Closed, outbox.TryEnqueue(Durable));
+    }
+
+    [TestMethod]
+    public async Task Complete_WithFlush_ReaderDrainsQueuedFramesFirst()
+    {
+        var outbox = new Outbox(8);
+        outbox.TryEnqueue(Durable);
+        outbox.Complete(discardQueued: false);
+
+        Assert.IsTrue(await outbox.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        var batch = new List<OutboundFrame>();
+        Assert.AreEqual(1, outbox.DrainTo(batch, 10));
+        Assert.IsFalse(await outbox.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+}

@@ -1,0 +1,472 @@
+#!/usr/bin/env node
+// Chat scenario client for ChatGrpc, built on @grpc/grpc-js (an HTTP/2 gRPC
+// implementation that shares no code with the server). It drives the chat.v1
+// contract (protos/chat/v1) the way a real client would: register, create a
+// room, open ChatService.Connect, join, send, and checks what comes back.
+//
+// Usage:
+//   node grpcjs-chat-client.js --server=127.0.0.1:P --scenario=NAME
+//
+// Scenarios: two_users_chat, typing_seen, resume_after_seq, unauthenticated,
+// error_frame_keeps_stream (python_chat_client.py implements the same ones).
+// On success prints "OK: NAME" and exits 0; on failure prints one line to
+// stderr and exits 1. Every unary call and every Connect stream carries a
+// deadline of at most RPC_DEADLINE_MS, every wait for a frame gives up after
+// WAIT_MS, and a watchdog ends the whole run after RUN_TIMEOUT_MS.
+'use strict';
+
+const crypto = require('crypto');
+const path = require('path');
+const grpc = require('@grpc/grpc-js');
+const protoLoader = require('@grpc/proto-loader');
+
+const RPC_DEADLINE_MS = 15000; // unary calls and Connect streams
+const WAIT_MS = 15000; // longest wait for one expected frame
+const QUIET_MS = 1000; // how long to watch for frames that must not come
+const RUN_TIMEOUT_MS = 50000; // whole run; below the 60 s callers wrap runs in
+
+const PROTO_ROOT = path.join(__dirname, '../../protos');
+const packageDefinition = protoLoader.loadSync(
+  ['chat/v1/types.proto', 'chat/v1/chat.proto', 'chat/v1/auth.proto', 'chat/v1/admin.proto'],
+  {
+    includeDirs: [PROTO_ROOT],
+    keepCase: true,
+    longs: String, // uint64 seqs arrive as decimal strings
+    enums: String,
+    defaults: true,
+    oneofs: true, // ServerFrame.frame names the field that is set
+  });
+const chatv1 = grpc.loadPackageDefinition(packageDefinition).chat.v1;
+
+class Failure extends Error {}
+
+function check(cond, message) {
+  if (!cond) throw new Failure(message);
+}
+
+function statusName(code) {
+  for (const [name, value] of Object.entries(grpc.status)) if (value === code) return name;
+  return String(code);
+}
+
+function describeError(err) {
+  if (err && typeof err.code === 'number') {
+    return `status ${statusName(err.code)} (${err.code}): ${JSON.stringify(err.details)}`;
+  }
+  return String(err && err.message ? err.message : err);
+}
+
+function deadline(ms = RPC_DEADLINE_MS) {
+  return new Date(Date.now() + ms);
+}
+
+function suffix() {
+  return crypto.randomBytes(5).toString('hex');
+}
+
+function bearer(token) {
+  const md = new grpc.Metadata();
+  if (token !== null && token !== undefined) md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
+// One-line, compact rendering of a server frame for failure messages.
+function brief(frame) {
+  const kind = frame.frame;
+  const body = kind ? frame[kind] : {};
+  let detail;
+  switch (kind) {
+    case 'message': detail = `room=${body.room} seq=${body.seq} from=${body.sender_name} text=${JSON.stringify(body.text)}`; break;
+    case 'send_ack': detail = `room=${body.room} seq=${body.seq} dup=${body.duplicate}`; break;
+    case 'joined': detail = `room=${body.room && body.room.id} last_seq=${body.last_seq} resume=${body.resume} history=${(body.history || []).map((m) => m.seq).join(',')}`; break;
+    case 'error': detail = `code=${body.code} message=${JSON.stringify(body.message)} client_msg_id=${body.client_msg_id}`; break;
+    case 'typing': detail = `room=${body.room} user=${body.user_name} active=${body.active}`; break;
+    case 'member_joined':
+    case 'member_left': detail = `room=${body.room} user=${body.member && body.member.user_name}`; break;
+    case 'welcome': detail = `user=${body.user && body.user.name} epoch=${body.store_epoch}`; break;
+    default: detail = '';
+  }
+  return `${kind}${frame.request_id ? `[${frame.request_id}]` : ''}(${detail})`;
+}
+
+function unary(client, method, request, metadata = new grpc.Metadata()) {
+  return new Promise((resolve, reject) => {
+    client[method](request, metadata, { deadline: deadline() }, (err, resp) => (err ? reject(err) : resolve(resp)));
+  });
+}
+
+async function call(what, client, method, request, metadata) {
+  try {
+    return await unary(client, method, request, metadata);
+  } catch (e) {
+    throw new Failure(`${what}: ${method} failed with ${describeError(e)}`);
+  }
+}
+
+// ---------------------------------------------------------------------------
+// Users and streams
+
+class Session {
+  constructor(target) {
+    this.target = target;
+    this.clients = [];
+    this.conns = [];
+  }
+
+  client(service) {
+    const c = new chatv1[service](this.target, grpc.credentials.createInsecure());
+    this.clients.push(c);
+    return c;
+  }
+
+  // Registers a fresh user; returns { name, id, token }.
+  async register(prefix) {
+    const name = `${prefix}_${suffix()}`;
+    const resp = await call(`register ${name}`, this.client('AuthService'), 'Register',
+      { user_name: name, password: `pw-${suffix()}-long` });
+    check(resp.tokens && resp.tokens.access_token, `register ${name}: response has no access_token`);
+    check(resp.user && resp.user.name === name, `register ${name}: response user is ${JSON.stringify(resp.user)}`);
+    return { name, id: resp.user.id, token: resp.tokens.access_token };
+  }
+
+  async createRoom(user) {
+    const id = `room-${suffix()}`;
+    const resp = await call(`${user.name} creates room ${id}`, this.client('ChatService'), 'CreateRoom',
+      { id, title: `Room ${id}`, kind: 'ROOM_KIND_PUBLIC' }, bearer(user.token));
+    check(resp.room && resp.room.id === id, `CreateRoom ${id}: response room is ${JSON.stringify(resp.room)}`);
+    return id;
+  }
+
+  // Opens Connect for the user and waits for its Welcome.
+  async connect(user) {
+    const conn = new Conn(this.client('ChatService'), user);
+    this.conns.push(conn);
+    const w = await conn.waitFor((f) => true, 'the first frame (welcome)');
+    check(w.frame === 'welcome', `${user.name}: first frame on Connect is ${brief(w)}, expected welcome`);
+    check(w.welcome.user && w.welcome.user.name === user.name,
+      `${user.name}: welcome names user ${JSON.stringify(w.welcome.user)}`);
+    conn.welcome = w.welcome;
+    return conn;
+  }
+
+  close() {
+    for (const c of this.conns) c.close();
+    for (const c of this.clients) c.close();
+  }
+}
+
+// A Connect stream. Every received frame is kept in order; waitFor() takes the
+// first one not yet taken that matches, waiting for it if need be.
+class Conn {
+  constructor(client, user) {
+    this.user = user;
+    this.frames = []; // { frame, taken }
+    this.ended = null; // why the stream is over, once it is
+    this.waiters = new Set();
+    this.nextId = 1;
+    this.call = client.Connect(bearer(user.token), { deadline: deadline() });
+    this.call.on('data', (f) => { this.frames.push({ frame: f, taken: false }); this.wake(); });
+    this.call.on('error', (e) => { this.ended = this.ended || describeError(e); this.wake(); });
+    this.call.on('end', () => { this.ended = this.ended || 'the server ended the stream'; this.wake(); });
+  }
+
+  wake() {
+    for (const w of [...this.waiters]) w();
+  }
+
+  requestId(tag) {
+    return `${this.user.name}-${tag}-${this.nextId++}`;
+  }
+
+  // Writes a client frame { request_id, <kind>: body }; returns the request_id.
+  send(kind, body, tag = kind) {
+    const request_id = this.requestId(tag);
+    this.call.write({ request_id, [kind]: body });
+    return request_id;
+  }
+
+  history() {
+    return this.frames.map((e) => brief(e.frame)).join(', ') || 'nothing';
+  }
+
+  // Resolves with the first untaken frame matching pred. If failOnErrorFor is a
+  // request_id, an error frame answering it fails the wait at once.
+  waitFor(pred, what, { timeoutMs = WAIT_MS, failOnErrorFor = null } = {}) {
+    return new Promise((resolve, reject) => {
+      let timer = null;
+      const done = (fn, arg) => {
+        this.waiters.delete(poll);
+        clearTimeout(timer);
+        fn(arg);
+      };
+      const poll = () => {
+        for (const e of this.frames) {
+          if (e.taken) continue;
+          if (failOnErrorFor !== null && e.frame.frame === 'error' && e.frame.request_id === failOnErrorFor) {
+            e.taken = true;
+            return done(reject, new Failure(`${this.user.name}: waiting for ${what}, got ${brief(e.frame)}`));
+          }
+          if (pred(e.frame)) {
+            e.taken = true;
+            return done(resolve, e.frame);
+          }
+        }
+        if (this.ended) {
+          return done(reject, new Failure(`${this.user.name}: stream ended (${this.ended}) while waiting for ${what}; received: ${this.history()}`));
+        }
+        return undefined;
+      };
+      timer = setTimeout(() => done(reject, new Failure(
+        `${this.user.name}: no ${what} within ${timeoutMs} ms; received: ${this.history()}`)), timeoutMs);
+      this.waiters.add(poll);
+      poll();
+    });
+  }
+
+  // The answer (any kind) to request_id; checks it is of the expected kind.
+  async answer(requestId, kind) {
+    const f = await this.waitFor((x) => x.request_id === requestId, `the answer to ${requestId} (${kind})`);
+    check(f.frame === kind, `${this.user.name}: answer to ${requestId} is ${brief(f)}, expected ${kind}`);
+    return f[kind];
+  }
+
+  async join(room, extra = {}) {
+    const rid = this.send('join', { room, ...extra });
+    const joined = await this.answer(rid, 'joined');
+    check(joined.room && joined.room.id === room,
+      `${this.user.name}: joined names room ${JSON.stringify(joined.room && joined.room.id)}, expected ${room}`);
+    return joined;
+  }
+
+  // Sends a message and waits for its send_ack; returns { ack, clientMsgId }.
+  async sendMessage(room, text) {
+    const clientMsgId = crypto.randomUUID();
+    const rid = this.send('send', { room, client_msg_id: clientMsgId, text });
+    const ack = await this.answer(rid, 'send_ack');
+    check(ack.client_msg_id === clientMsgId,
+      `${this.user.name}: send_ack client_msg_id ${JSON.stringify(ack.client_msg_id)}, expected ${clientMsgId}`);
+    check(ack.room === room, `${this.user.name}: send_ack room ${JSON.stringify(ack.room)}, expected ${room}`);
+    return { ack, clientMsgId };
+  }
+
+  waitMessage(room, seq) {
+    return this.waitFor((f) => f.frame === 'message' && f.message.room === room && f.message.seq === String(seq),
+      `message seq ${seq} in ${room}`).then((f) => f.message);
+  }
+
+  close() {
+    try { this.call.end(); } catch (_) { /* already over */ }
+    try { this.call.cancel(); } catch (_) { /* already over */ }
+  }
+}
+
+function sleep(ms) {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+// ---------------------------------------------------------------------------
+// Scenarios
+
+const scenarios = {
+  async two_users_chat(s) {
+    const a = await s.register('jsA');
+    const b = await s.register('jsB');
+    const room = await s.createRoom(a);
+
+    const ca = await s.connect(a);
+    const ja = await ca.join(room);
+    check(ja.resume === 'RESUME_RESULT_FRESH', `${a.name}: join without after_seq gave resume=${ja.resume}, expected RESUME_RESULT_FRESH`);
+    check(ja.last_seq === '0', `${a.name}: joined.last_seq=${ja.last_seq} in a new room, expected 0`);
+    const cb = await s.connect(b);
+    await cb.join(room);
+
+    const text1 = `hello from ${a.name}`;
+    const { ack: ack1, clientMsgId } = await ca.sendMessage(room, text1);
+    check(ack1.seq === '1', `${a.name}: send_ack seq=${ack1.seq}, expected 1`);
+    check(!ack1.duplicate, `${a.name}: first send_ack says duplicate=true`);
+
+    const m1 = await cb.waitMessage(room, 1);
+    check(m1.text === text1, `${b.name}: message seq 1 text ${JSON.stringify(m1.text)}, expected ${JSON.stringify(text1)}`);
+    check(m1.sender_name === a.name, `${b.name}: message seq 1 sender_name ${JSON.stringify(m1.sender_name)}, expected ${a.name}`);
+    check(m1.client_msg_id === clientMsgId, `${b.name}: message seq 1 client_msg_id ${JSON.stringify(m1.client_msg_id)}, expected ${clientMsgId}`);
+
+    const text2 = `reply from ${b.name}`;
+    const { ack: ack2 } = await cb.sendMessage(room, text2);
+    check(ack2.seq === '2', `${b.name}: send_ack seq=${ack2.seq}, expected 2`);
+
+    const m2 = await ca.waitMessage(room, 2);
+    check(m2.text === text2, `${a.name}: message seq 2 text ${JSON.stringify(m2.text)}, expected ${JSON.stringify(text2)}`);
+    check(m2.sender_name === b.name, `${a.name}: message seq 2 sender_name ${JSON.stringify(m2.sender_name)}, expected ${b.name}`);
+
+    await ca.waitFor((f) => f.frame === 'member_joined' && f.member_joined.room === room
+      && f.member_joined.member && f.member_joined.member.user_name === b.name, `member_joined for ${b.name}`);
+  },
+
+  async typing_seen(s) {
+    const a = await s.register('jsA');
+    const b = await s.register('jsB');
+    const room = await s.createRoom(a);
+    const ca = await s.connect(a);
+    await ca.join(room);
+    const cb = await s.connect(b);
+    await cb.join(room);
+
+    const isTyping = (active) => (f) => f.frame === 'typing' && f.typing.room === room
+      && f.typing.user_name === b.name && f.typing.active === active;
+
+    const r1 = cb.send('typing', { room, active: true });
+    const t1 = await ca.waitFor(isTyping(true), `typing active=true from ${b.name}`);
+    check(t1.typing.user_id === b.id, `${a.name}: typing event user_id ${JSON.stringify(t1.typing.user_id)}, expected ${b.id}`);
+
+    const r2 = cb.send('typing', { room, active: false });
+    await ca.waitFor(isTyping(false), `typing active=false from ${b.name}`);
+
+    // Neither typing frame may have been rejected.
+    const rejected = cb.frames.filter((e) => e.frame.frame === 'error' && [r1, r2].includes(e.frame.request_id));
+    check(rejected.length === 0, `${b.name}: typing frame rejected: ${rejected.map((e) => brief(e.frame)).join(', ')}`);
+  },
+
+  async resume_after_seq(s) {
+    const a = await s.register('jsA');
+    const b = await s.register('jsB');
+    const room = await s.createRoom(a);
+    const ca = await s.connect(a);
+    await ca.join(room);
+    const texts = [];
+    for (let i = 1; i <= 3; i++) {
+      const text = `message ${i} from ${a.name}`;
+      const { ack } = await ca.sendMessage(room, text);
+      check(ack.seq === String(i), `${a.name}: send_ack seq=${ack.seq} for message ${i}, expected ${i}`);
+      texts.push(text);
+    }
+
+    const cb = await s.connect(b);
+    const epoch = cb.welcome.store_epoch;
+    check(epoch, `${b.name}: welcome has no store_epoch`);
+    const joined = await cb.join(room, { after_seq: '1', store_epoch: epoch });
+    check(joined.resume === 'RESUME_RESULT_COMPLETE',
+      `${b.name}: join after_seq=1 gave resume=${joined.resume}, expected RESUME_RESULT_COMPLETE`);
+    check(joined.last_seq === '3', `${b.name}: joined.last_seq=${joined.last_seq}, expected 3`);
+    check(joined.history.length === 0,
+      `${b.name}: complete resume carries history seqs ${joined.history.map((m) => m.seq).join(',')}, expected none`);
+
+    await cb.waitMessage(room, 3);
+    await sleep(QUIET_MS); // anything extra (duplicates, seq 1) would show up here
+    const seen = cb.frames.filter((e) => e.frame.frame === 'message' && e.frame.message.room === room);
+    const seqs = seen.map((e) => e.frame.message.seq);
+    check(seqs.join(',') === '2,3', `${b.name}: replay delivered seqs [${seqs.join(',')}], expected [2,3]; received: ${cb.history()}`);
+    const joinedAt = cb.frames.findIndex((e) => e.frame.frame === 'joined');
+    check(cb.frames.indexOf(seen[0]) > joinedAt, `${b.name}: a replayed message came before joined; received: ${cb.history()}`);
+    for (const e of seen) {
+      const m = e.frame.message;
+      const i = Number(m.seq);
+      check(m.text === texts[i - 1], `${b.name}: replayed seq ${i} text ${JSON.stringify(m.text)}, expected ${JSON.stringify(texts[i - 1])}`);
+      check(m.sender_name === a.name, `${b.name}: replayed seq ${i} sender_name ${JSON.stringify(m.sender_name)}, expected ${a.name}`);
+    }
+  },
+
+  async unauthenticated(s) {
+    const real = await s.register('jsU');
+    const chat = s.client('ChatService');
+    // With the real token ListRooms works, so the failures below are about the token.
+    await call('ListRooms with a valid token', chat, 'ListRooms', { include_public: true }, bearer(real.token));
+
+    const b64url = (buf) => Buffer.from(buf).toString('base64url');
+    const parts = real.token.split('.');
+    const tokens = [['no token', null], ['a garbage token', 'not-a-real-token']];
+    if (parts.length === 3) {
+      const payload = parts[1];
+      const hs256 = b64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }));
+      const otherKey = crypto.randomBytes(32);
+      const sig = crypto.createHmac('sha256', otherKey).update(`${hs256}.${payload}`).digest();
+      tokens.push(['a JWT with the real claims signed with another key', `${hs256}.${payload}.${b64url(sig)}`]);
+      tokens.push(['an unsigned JWT (alg none) with the real claims', `${b64url(JSON.stringify({ alg: 'none', typ: 'JWT' }))}.${payload}.`]);
+      // The real signature over claims that were changed afterwards.
+      const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8'));
+      claims.exp = (typeof claims.exp === 'number' ? claims.exp : Math.floor(Date.now() / 1000)) + 86400;
+      tokens.push(['a JWT whose claims were altered after signing', `${parts[0]}.${b64url(JSON.stringify(claims))}.${parts[2]}`]);
+    } else {
+      // Not a JWT: flip a character of the real token instead.
+      const flipped = real.token.slice(0, -1) + (real.token.endsWith('A') ? 'B' : 'A');
+      tokens.push(['the real token with its last character changed', flipped]);
+    }
+
+    for (const [what, token] of tokens) {
+      let err = null;
+      try {
+        await unary(chat, 'ListRooms', { include_public: true }, bearer(token));
+      } catch (e) {
+        err = e;
+      }
+      check(err !== null, `ListRooms with ${what} succeeded, expected UNAUTHENTICATED`);
+      check(err.code === grpc.status.UNAUTHENTICATED, `ListRooms with ${what}: expected UNAUTHENTICATED, got ${describeError(err)}`);
+
+      const st = await new Promise((resolve) => {
+        const frames = [];
+        const c = chat.Connect(bearer(token), { deadline: deadline() });
+        // A stream that was let in would stay open: end it at its first frame.
+        c.on('data', (f) => { frames.push(f); c.cancel(); });
+        c.on('error', () => {});
+        c.on('status', (status) => resolve({ status, frames }));
+      });
+      check(st.status.code === grpc.status.UNAUTHENTICATED,
+        `Connect with ${what}: expected UNAUTHENTICATED, got ${describeError(st.status)}`
+        + (st.frames.length ? `; received: ${st.frames.map(brief).join(', ')}` : ''));
+      check(st.frames.length === 0, `Connect with ${what}: frames before UNAUTHENTICATED: ${st.frames.map(brief).join(', ')}`);
+    }
+  },
+
+  async error_frame_keeps_stream(s) {
+    const a = await s.register('jsE');
+    const room = await s.createRoom(a);
+    const ca = await s.connect(a);
+
+    // Not joined on this stream yet: the send must be rejected with an error frame.
+    const badMsgId = crypto.randomUUID();
+    const bad = ca.send('send', { room, client_msg_id: badMsgId, text: 'before joining' });
+    const ef = await ca.waitFor((f) => f.request_id === bad, `the answer to ${bad} (error)`);
+    check(ef.frame === 'error', `${a.name}: answer to a send before joining is ${brief(ef)}, expected error code 9`);
+    check(ef.error.code === 9, `${a.name}: error frame code ${ef.error.code} (${JSON.stringify(ef.error.message)}), expected 9 FAILED_PRECONDITION`);
+    check(ef.error.client_msg_id === badMsgId,
+      `${a.name}: error frame client_msg_id ${JSON.stringify(ef.error.client_msg_id)}, expected ${badMsgId}`);
+
+    // The same stream still works.
+    await ca.join(room);
+    const { ack } = await ca.sendMessage(room, 'after joining');
+    check(ack.seq === '1', `${a.name}: send_ack seq=${ack.seq}, expected 1 (the rejected send must not be stored)`);
+  },
+};
+
+// ---------------------------------------------------------------------------
+
+function fail(message) {
+  process.stderr.write(`FAIL: ${String(message).replace(/\s*\n\s*/g, ' ')}\n`);
+  process.exit(1);
+}
+
+async function main() {
+  const args = {};
+  for (const arg of process.argv.slice(2)) {
+    const m = /^--([^=]+)=(.*)$/.exec(arg);
+    if (!m) fail(`unrecognised argument ${arg}; usage: --server=HOST:PORT --scenario=NAME`);
+    args[m[1]] = m[2];
+  }
+  if (!args.server) fail('missing --server=HOST:PORT');
+  const name = args.scenario;
+  const run = scenarios[name];
+  if (!run) fail(`unknown or missing --scenario ${JSON.stringify(name)}; known: ${Object.keys(scenarios).join(', ')}`);
+
+  const watchdog = setTimeout(() => fail(`${name}: no result after ${RUN_TIMEOUT_MS} ms`), RUN_TIMEOUT_MS);
+  const session = new Session(args.server);
+  try {
+    await run(session);
+  } catch (e) {
+    fail(`${name}: ${e instanceof Failure ? e.message : (e && e.stack) || e}`);
+  }
+  clearTimeout(watchdog);
+  session.close();
+  process.stdout.write(`OK: ${name}\n`);
+  process.exit(0);
+}
+
+main();
