@@ -71,10 +71,14 @@ internal sealed class ChatServerHost : IAsyncDisposable
         return host;
     }
 
-    public async Task StartServerAsync()
+    public async Task StartServerAsync(bool samePorts = false)
     {
-        GrpcPort = FreePort.Next();
-        WebPort = FreePort.Next();
+        if (!samePorts || GrpcPort == 0)
+        {
+            GrpcPort = FreePort.Next();
+            WebPort = FreePort.Next();
+        }
+
         var args = _settings
             .Append(new("Endpoints:GrpcPort", GrpcPort.ToString()))
             .Append(new("Endpoints:WebPort", WebPort.ToString()))
@@ -111,10 +115,11 @@ internal sealed class ChatServerHost : IAsyncDisposable
         Channel.Dispose();
     }
 
-    public async Task RestartAsync()
+    /// <summary>Stops and starts again on the same data; with <paramref name="samePorts"/>, clients can reconnect to the same address.</summary>
+    public async Task RestartAsync(bool samePorts = false)
     {
         await StopServerAsync();
-        await StartServerAsync();
+        await StartServerAsync(samePorts);
     }
 
     public async Task<TestUser> RegisterAsync(string? name = null)

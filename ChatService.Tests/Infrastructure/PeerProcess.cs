@@ -31,7 +31,7 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
-    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null)
+    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, Dictionary<string, string>? environment = null)
     {
         var info = new ProcessStartInfo(fileName)
         {
@@ -43,6 +43,11 @@ internal sealed class PeerProcess : IAsyncDisposable
         foreach (var argument in arguments)
         {
             info.ArgumentList.Add(argument);
+        }
+
+        foreach (var (key, value) in environment ?? [])
+        {
+            info.Environment[key] = value;
         }
 
         var process = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {fileName}.");

@@ -66,6 +66,9 @@ public static class ChatServiceCollectionExtensions
 
     public static WebApplication MapChat(this WebApplication app)
     {
+        // The browser client (built from web/ into wwwroot/), served at / on the browser port.
+        app.UseDefaultFiles();
+        app.UseStaticFiles();
         app.MapGrpcService(app.Services.GetRequiredService<ChatApi>().Definition);
         app.MapGrpcService(app.Services.GetRequiredService<AuthApi>().Definition);
         app.MapGrpcService(app.Services.GetRequiredService<AdminApi>().Definition);

@@ -1,0 +1,33 @@
+using ChatGrpc.Contracts.V1;
+using Google.Protobuf;
+
+namespace ChatCli.Cli;
+
+/// <summary>How results look on stdout: short plain lines, or JSON for scripts.</summary>
+internal static class Output
+{
+    private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
+
+    public static string Line(ChatMessage message) =>
+        $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : message.Text)}";
+
+    public static string ToJson(IMessage message) => Json.Format(message);
+
+    public static string JsonArray(IEnumerable<IMessage> messages) => "[" + string.Join(",", messages.Select(ToJson)) + "]";
+
+    public static string Presence(Presence presence) => presence.Status switch
+    {
+        PresenceStatus.Online => "online",
+        PresenceStatus.Away => "away",
+        PresenceStatus.Busy => "busy",
+        _ => presence.LastSeen is { } seen ? $"offline (last seen {seen.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm})" : "offline",
+    } + (presence.StatusText.Length > 0 ? $" - {presence.StatusText}" : "");
+
+    public static string Kind(RoomKind kind) => kind switch
+    {
+        RoomKind.Public => "public",
+        RoomKind.Private => "private",
+        RoomKind.Direct => "direct",
+        _ => "?",
+    };
+}

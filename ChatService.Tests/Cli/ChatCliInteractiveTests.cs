@@ -1,0 +1,77 @@
+using ChatService.Tests.Chat;
+
+namespace ChatService.Tests.Cli;
+
+/// <summary>The interactive chat of the real `chat` binary, driven through tmux like a person at an 80x24 terminal.</summary>
+[TestClass]
+public sealed class ChatCliInteractiveTests
+{
+    [TestMethod]
+    public async Task TwoClients_ChatAndTyping_OtherScreenShowsBoth()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var (alice, bob) = await TwoUsersInRoomAsync(server, "lounge");
+        await using var a = await OpenAsync(alice);
+        await using var b = await OpenAsync(bob);
+        await a.WaitForScreenAsync(s => s.Contains("connected | #lounge"), "alice connected");
+        await b.WaitForScreenAsync(s => s.Contains("connected | #lounge"), "bob connected");
+
+        await b.SendKeysAsync("hi alice");
+        await a.WaitForScreenAsync(s => s.Contains("bob is typing"), "bob's typing indicator");
+        await b.PressAsync("Enter");
+        var screen = await a.WaitForScreenAsync(s => s.Contains("bob: hi alice") && !s.Contains("bob is typing"), "bob's message with the indicator cleared");
+
+        Assert.AreEqual(1, Occurrences(screen, "bob: hi alice"));
+        StringAssert.Contains(screen, "online: alice, bob");
+    }
+
+    [TestMethod]
+    public async Task ServerRestart_MidSession_ClientResumesWithoutLosingOrDoublingMessages()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var (alice, bob) = await TwoUsersInRoomAsync(server, "ops");
+        await using var a = await OpenAsync(alice);
+        await a.WaitForScreenAsync(s => s.Contains("connected | #ops"), "alice connected");
+        await bob.OkAsync(null, "send", "ops", "before the restart");
+        await a.WaitForScreenAsync(s => s.Contains("bob: before the restart"), "the first message");
+
+        await server.StopServerAsync();
+        await a.WaitForScreenAsync(s => s.Contains("reconnecting in"), "the reconnect countdown");
+        await a.SendKeysAsync("typed while offline");
+        await a.PressAsync("Enter");
+        await a.WaitForScreenAsync(s => s.Contains("1 unsent"), "the queued message");
+        await server.StartServerAsync(samePorts: true);
+        await bob.OkAsync(null, "send", "ops", "after the restart");
+
+        var screen = await a.WaitForScreenAsync(
+            s => s.Contains("bob: after the restart") && s.Contains("alice: typed while offline") && !s.Contains("unsent"),
+            "both messages after the resume", TimeSpan.FromSeconds(40));
+        Assert.AreEqual(1, Occurrences(screen, "bob: before the restart"));
+        Assert.AreEqual(1, Occurrences(screen, "alice: typed while offline"));
+        Assert.AreEqual(1, Occurrences(screen, "bob: after the restart"));
+        var history = await bob.OkAsync(null, "history", "ops");
+        Assert.AreEqual(1, Occurrences(history, "typed while offline"), "stored exactly once:\n" + history);
+    }
+
+    private static async Task<(ChatCliProcess Alice, ChatCliProcess Bob)> TwoUsersInRoomAsync(ChatServerHost server, string room)
+    {
+        var address = $"127.0.0.1:{server.GrpcPort}";
+        var alice = new ChatCliProcess(address);
+        var bob = new ChatCliProcess(address);
+        await alice.OkAsync("alice-password\n", "register", "alice", "--password-stdin");
+        await bob.OkAsync("bob-password\n", "register", "bob", "--password-stdin");
+        await alice.OkAsync(null, "create", room);
+        await bob.OkAsync(null, "join", room);
+        return (alice, bob);
+    }
+
+    private static Task<TmuxSession> OpenAsync(ChatCliProcess user) =>
+        TmuxSession.StartAsync($"dotnet {ChatCliProcess.Dll}", new Dictionary<string, string>
+        {
+            ["CHAT_CONFIG_DIR"] = user.ConfigDirectory,
+            ["CHAT_SERVER"] = user.Server,
+            ["NO_COLOR"] = "1",
+        });
+
+    private static int Occurrences(string text, string value) => text.Split(value).Length - 1;
+}
