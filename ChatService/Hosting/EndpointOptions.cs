@@ -22,6 +22,14 @@ public sealed class EndpointOptions
     /// <summary>Largest message a client may send, in bytes.</summary>
     public int MaxMessageBytes { get; set; } = 64 * 1024;
 
+    /// <summary>
+    /// How often the server pings an HTTP/2 connection that has been quiet, so a client that vanished
+    /// without closing (a dropped phone, a NAT timeout) is noticed and goes offline.
+    /// </summary>
+    public TimeSpan KeepAlivePingDelay { get; set; } = TimeSpan.FromSeconds(30);
+
+    public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
+
     /// <summary>Origins whose pages may call gRPC-Web; "*" for any.</summary>
     public string[] CorsOrigins { get; set; } = ["*"];
 }

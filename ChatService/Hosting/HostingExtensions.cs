@@ -19,6 +19,8 @@ public static class HostingExtensions
         var address = IPAddress.Parse(endpoints.Host);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
+            kestrel.Limits.Http2.KeepAlivePingDelay = endpoints.KeepAlivePingDelay;
+            kestrel.Limits.Http2.KeepAlivePingTimeout = endpoints.KeepAlivePingTimeout;
             if (endpoints.TlsCertificatePem.Length > 0)
             {
                 var certificate = X509Certificate2.CreateFromPemFile(endpoints.TlsCertificatePem, endpoints.TlsKeyPem.Length > 0 ? endpoints.TlsKeyPem : null);
