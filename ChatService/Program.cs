@@ -1,6 +1,6 @@
 using ChatService.Hosting;
 
-var builder = WebApplication.CreateSlimBuilder(args);
+var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
 builder.AddChatEndpoints(args);
 builder.AddChat();
 

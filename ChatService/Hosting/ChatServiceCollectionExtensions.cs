@@ -60,6 +60,8 @@ public static class ChatServiceCollectionExtensions
             }
         });
         services.AddGrpcHealthAndReflection();
+        // Only the page's own files (JS, CSS, HTML, SVG) are compressed; gRPC content types are not in this list.
+        services.AddResponseCompression(options => options.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml"]);
         services.AddHostedService<ChatLifecycle>();
         return builder;
     }
@@ -67,8 +69,7 @@ public static class ChatServiceCollectionExtensions
     public static WebApplication MapChat(this WebApplication app)
     {
         // The browser client (built from web/ into wwwroot/), served at / on the browser port.
-        app.UseDefaultFiles();
-        app.UseStaticFiles();
+        app.UseWebClient();
         app.MapGrpcService(app.Services.GetRequiredService<ChatApi>().Definition);
         app.MapGrpcService(app.Services.GetRequiredService<AuthApi>().Definition);
         app.MapGrpcService(app.Services.GetRequiredService<AdminApi>().Definition);

@@ -1,0 +1,259 @@
+// What the page can do, in one place: sign in and out, pick, join, create and open rooms, send,
+// type, read, page back through history, broadcast. Views call these; they never call the API.
+import { Code, createApi, errorCode, errorText, type Api } from "./api";
+import { Auth } from "./auth";
+import { RoomKind } from "./gen/chat/v1/types_pb";
+import { Outbox } from "./outbox";
+import { ChatSession } from "./session";
+import { type Room, Store } from "./state";
+
+const roomListIntervalMs = 10_000;
+const historyPage = 50;
+
+export class Controller {
+  readonly store = new Store();
+  readonly auth: Auth;
+  private readonly api: Api;
+  private session: ChatSession | null = null;
+  private outbox: Outbox | null = null;
+  private timers: ReturnType<typeof setInterval>[] = [];
+  private typingSentAt = 0;
+  private typingRoom = "";
+  private markReadTimer: ReturnType<typeof setTimeout> | undefined;
+  private unreadShown: Room | null = null;
+  signInError = "";
+
+  constructor() {
+    this.api = createApi(() => this.auth.accessToken);
+    this.auth = new Auth(() => this.api);
+    this.store.onChange(() => this.maybeMarkRead());
+    document.addEventListener("visibilitychange", () => this.maybeMarkRead());
+    window.addEventListener("hashchange", () => this.signedIn && this.selectRoom(roomInAddress()));
+  }
+
+  get signedIn(): boolean {
+    return this.auth.signedIn;
+  }
+
+  async signIn(userName: string, password: string, register: boolean): Promise<void> {
+    try {
+      await this.auth.signIn(userName, password, register);
+      this.signInError = "";
+      await this.begin();
+    } catch (error) {
+      this.signInError = errorText(error);
+      this.store.changed();
+    }
+  }
+
+  /** Starts the chat for the signed-in user: rooms, then the stream (whose Welcome joins them). */
+  async begin(): Promise<void> {
+    this.end();
+    const session = new ChatSession(this.api, this.auth, this.store, {
+      connected: () => void this.refreshRooms(), // rooms may have appeared while we were away
+      roomJoined: (roomId) => this.outbox?.flush(roomId),
+      signedOut: (reason) => this.signOut(reason),
+    });
+    this.session = session;
+    this.outbox = new Outbox(this.api, session, this.store);
+    this.store.setConnection("connecting");
+    await this.refreshRooms();
+    if (this.session !== session) return;
+    session.start();
+    this.timers.push(setInterval(() => void this.refreshRooms(), roomListIntervalMs));
+    this.timers.push(setInterval(() => this.store.expireTyping(), 1000));
+    window.addEventListener("offline", this.onOffline);
+  }
+
+  signOut(reason = ""): void {
+    this.end();
+    this.auth.signOut();
+    this.store.reset();
+    this.signInError = reason;
+    this.store.changed();
+  }
+
+  selectRoom(roomId: string): void {
+    const room = this.store.rooms.get(roomId);
+    if (!room) return;
+    if (this.store.activeRoom !== roomId) this.markRead();
+    this.store.activeRoom = roomId;
+    this.store.changed();
+    // The open room lives in the address (#room), so a reload or a bookmark returns to it.
+    if (roomInAddress() !== roomId) history.replaceState(null, "", `#${encodeURIComponent(roomId)}`);
+    if (!room.isMember || (!room.joined && this.session?.sessionId)) void this.joinRoom(roomId);
+  }
+
+  async joinRoom(roomId: string): Promise<void> {
+    try {
+      await this.session?.join(roomId);
+    } catch (error) {
+      this.store.toast("error", `Could not join ${roomId}`, errorText(error));
+    }
+  }
+
+  async createRoom(id: string, title: string, isPrivate: boolean): Promise<boolean> {
+    try {
+      const { room } = await this.api.chat.createRoom({ id, title, kind: isPrivate ? RoomKind.PRIVATE : RoomKind.PUBLIC });
+      if (!room) return false;
+      this.store.upsertRoom(room);
+      this.selectRoom(room.id);
+      return true;
+    } catch (error) {
+      this.store.toast("error", "Could not create the room", errorText(error));
+      return false;
+    }
+  }
+
+  async openDirect(userName: string): Promise<boolean> {
+    try {
+      const { room } = await this.api.chat.openDirect({ userName });
+      if (!room) return false;
+      this.store.upsertRoom(room);
+      this.selectRoom(room.id);
+      return true;
+    } catch (error) {
+      this.store.toast("error", `Could not message ${userName}`, errorText(error));
+      return false;
+    }
+  }
+
+  send(text: string): void {
+    const roomId = this.store.activeRoom;
+    if (!roomId || !this.outbox || text.trim() === "") return;
+    this.typingSentAt = 0; // the server clears typing on send
+    this.outbox.submit(roomId, text);
+  }
+
+  retrySend(clientMsgId: string): void {
+    this.outbox?.retry(clientMsgId);
+  }
+
+  discardSend(clientMsgId: string): void {
+    this.outbox?.discard(clientMsgId);
+  }
+
+  /** Called on input: says "typing" at most every half expiry, and "stopped" when the box is emptied. */
+  typing(active: boolean): void {
+    const roomId = this.store.activeRoom;
+    const session = this.session;
+    if (!roomId || !session?.isJoined(roomId)) return;
+    const now = Date.now();
+    if (active) {
+      if (this.typingRoom === roomId && now - this.typingSentAt < this.store.limits.typingExpiryMs / 2) return;
+      this.typingSentAt = now;
+    } else {
+      if (this.typingSentAt === 0 || this.typingRoom !== roomId) return;
+      this.typingSentAt = 0;
+    }
+    this.typingRoom = roomId;
+    this.api.chat.setTyping({ sessionId: session.sessionId, room: roomId, active }).catch(() => {
+      this.typingSentAt = 0; // typing is best effort; next keystroke tries again
+    });
+  }
+
+  async loadOlder(roomId: string): Promise<void> {
+    const room = this.store.rooms.get(roomId);
+    if (!room || room.loadingOlder || !room.hasOlder) return;
+    const oldest = room.messages.length > 0 ? Number(room.messages[0]!.seq) : room.seenSeq + 1;
+    room.loadingOlder = true;
+    this.store.changed();
+    try {
+      const page = await this.api.chat.history({ room: roomId, beforeSeq: BigInt(oldest), limit: historyPage });
+      this.store.applyOlder(roomId, page.messages, page.hasMore);
+    } catch (error) {
+      room.loadingOlder = false;
+      this.store.toast("error", "Could not load older messages", errorText(error));
+    }
+  }
+
+  async broadcast(title: string, body: string): Promise<boolean> {
+    try {
+      const { connections } = await this.api.admin.broadcast({ title, body });
+      this.store.toast("info", "Broadcast sent", `to ${connections} connection${connections === 1 ? "" : "s"}`);
+      return true;
+    } catch (error) {
+      this.store.toast("error", "Broadcast failed", errorText(error));
+      return false;
+    }
+  }
+
+  /**
+   * Rooms we belong to and public ones we could join. Also how a new direct room or an invitation to
+   * a private room shows up: the server sends no event for those, so the list is polled.
+   */
+  async refreshRooms(): Promise<void> {
+    try {
+      const { rooms } = await this.api.chat.listRooms({ includePublic: true });
+      this.store.mergeRooms(rooms);
+      this.pickDefaultRoom();
+      for (const room of this.store.rooms.values()) {
+        if (room.isMember && !room.joined && this.session?.sessionId) void this.session.join(room.id).catch(() => undefined);
+      }
+    } catch (error) {
+      if (errorCode(error) === Code.Unauthenticated) {
+        await this.auth.refresh().catch(() => undefined);
+      } else if (this.store.connection === "online") {
+        // The stream may be half-open with nothing to show for it (Subscribe carries no heartbeat): reopen it.
+        this.session?.reconnectNow();
+      }
+    }
+  }
+
+  /** The room named in the address, else the first of ours (rooms before direct ones, by name); the welcome joins it. */
+  private pickDefaultRoom(): void {
+    if (this.store.activeRoom) return;
+    const named = this.store.rooms.get(roomInAddress());
+    const rooms = [...this.store.rooms.values()].sort((a, b) =>
+      Number(a.kind === RoomKind.DIRECT) - Number(b.kind === RoomKind.DIRECT) || this.store.roomLabel(a).localeCompare(this.store.roomLabel(b)));
+    const pick = named ?? rooms.find((r) => r.isMember);
+    if (pick) this.selectRoom(pick.id);
+  }
+
+  /** The open room is read while the page is visible: move its read marker to the newest message, shortly. */
+  private maybeMarkRead(): void {
+    const roomId = this.store.activeRoom;
+    const room = roomId ? this.store.rooms.get(roomId) : undefined;
+    if (!room || !this.session?.isJoined(room.id) || document.visibilityState !== "visible") return;
+    if (room.seenSeq <= room.readSeq) return;
+    this.unreadShown = room;
+    clearTimeout(this.markReadTimer);
+    this.markReadTimer = setTimeout(() => this.markRead(), 300);
+  }
+
+  /** Sends the read marker for what the open room showed; also called just before another room opens. */
+  private markRead(): void {
+    clearTimeout(this.markReadTimer);
+    const room = this.unreadShown;
+    const session = this.session;
+    this.unreadShown = null;
+    if (!room || room.id !== this.store.activeRoom || !session?.isJoined(room.id)) return;
+    const seq = room.seenSeq;
+    if (seq <= room.readSeq) return;
+    room.readSeq = seq;
+    this.store.changed();
+    this.api.chat.markRead({ sessionId: session.sessionId, room: room.id, seq: BigInt(seq) }).catch(() => {
+      room.readSeq = Math.min(room.readSeq, seq - 1); // try again on the next change
+    });
+  }
+
+  private readonly onOffline = (): void => this.session?.drop("The browser is offline.");
+
+  private end(): void {
+    this.session?.stop();
+    this.session = null;
+    this.outbox = null;
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    window.removeEventListener("offline", this.onOffline);
+  }
+}
+
+/** The room id in the address ("#lobby"), or "". */
+function roomInAddress(): string {
+  try {
+    return decodeURIComponent(location.hash.slice(1));
+  } catch {
+    return "";
+  }
+}
