@@ -177,6 +177,21 @@ public sealed class PresenceAndTypingTests
         Assert.IsNull(a.EndStatus);
     }
 
+    [TestMethod]
+    public async Task Subscribe_IdleStream_GetsHeartbeatPongs()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServerHost.StartAsync(time: clock);
+        var alice = await server.RegisterAsync();
+        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
+        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
+
+        clock.Advance(TimeSpan.FromSeconds(26));
+        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
+
+        Assert.AreEqual(ServerFrame.FrameOneofCase.Pong, subscription.ResponseStream.Current.FrameCase);
+    }
+
     private static async Task<(ChatConnection A, ChatConnection B, string Room, TestUser Bob)> TwoInRoomAsync(ChatServerHost server)
     {
         var alice = await server.RegisterAsync();

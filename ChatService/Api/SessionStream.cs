@@ -11,7 +11,7 @@ namespace ChatService.Api;
 /// Runs one chat stream: authenticates, opens a session, pumps its outbox to the response stream with
 /// one writer loop, dispatches client frames in order, and ends the stream with the session's status.
 /// </summary>
-public sealed class SessionStream(ChatEngine engine, CallAuthenticator authenticator, TimeProvider time, ILogger<SessionStream> logger)
+public sealed class SessionStream(ChatEngine engine, CallAuthenticator authenticator, ChatOptions options, TimeProvider time, ILogger<SessionStream> logger)
 {
     private const int WriteBatch = 64;
 
@@ -55,6 +55,11 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
     public async Task SubscribeAsync(SubscribeRequest request, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
     {
         var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
+        using var heartbeat = time.CreateTimer(
+            state => ((Session)state!).Send(Frames.Ephemeral(new ServerFrame { Pong = new Pong { ServerTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()) } })),
+            session,
+            options.SubscribeHeartbeat,
+            options.SubscribeHeartbeat);
         try
         {
             await PumpAsync(session, responses, context.CancellationToken).ConfigureAwait(false);

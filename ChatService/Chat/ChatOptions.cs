@@ -29,9 +29,16 @@ public sealed class ChatOptions
 
     public RateLimit SendRate { get; set; } = new(10, 20);
 
-    public RateLimit JoinRate { get; set; } = new(5, 20);
+    /// <summary>The burst covers rejoining every room at once after a reconnect (see <see cref="MaxRoomsPerConnection"/>).</summary>
+    public RateLimit JoinRate { get; set; } = new(5, 100);
 
     public RateLimit TypingRate { get; set; } = new(3, 6);
+
+    /// <summary>
+    /// A Subscribe stream (browsers, often behind HTTP/1.1 proxies) that has carried nothing for this
+    /// long gets a pong frame, so idle-timeouts in between do not cut it and the page can tell it is alive.
+    /// </summary>
+    public TimeSpan SubscribeHeartbeat { get; set; } = TimeSpan.FromSeconds(25);
 
     /// <summary>How long a draining server waits for clients to leave before closing their streams.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
