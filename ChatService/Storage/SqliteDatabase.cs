@@ -39,13 +39,15 @@ public sealed class SqliteDatabase
         return connection;
     }
 
+    /// <summary>
+    /// A pooled connection for reads and rare writes. No per-open pragmas: those would cost a statement
+    /// on every query, SQLITE_BUSY is already retried up to DefaultTimeout, and the hot write path (the
+    /// message writer) has its own connection from <see cref="Open"/>.
+    /// </summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
-        await pragmas.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
 
