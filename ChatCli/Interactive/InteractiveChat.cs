@@ -194,6 +194,9 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 var kind = note.Kind == NotificationKind.Broadcast ? "broadcast" : "notice";
                 _screen.WriteLine(_screen.Colored($"[{kind} from {note.FromUser}] {note.Title}{(note.Title.Length > 0 ? ": " : "")}{note.Body}", 93));
                 break;
+            case ServerFrame.FrameOneofCase.RoomAdded:
+                _screen.WriteLine(_screen.Colored($"{frame.RoomAdded.AddedBy} added you to #{frame.RoomAdded.Room.Id}: /join {frame.RoomAdded.Room.Id}", 93));
+                break;
             case ServerFrame.FrameOneofCase.MessageDeleted:
                 _screen.WriteLine(_screen.Dim($"(message #{frame.MessageDeleted.Seq} in #{frame.MessageDeleted.Room} was deleted by {frame.MessageDeleted.DeletedBy})"));
                 break;

@@ -115,6 +115,23 @@ public sealed class ChatScenarioTests
     }
 
     [TestMethod]
+    public async Task OpenDirect_OtherUserConnected_TheyAreToldOfTheNewRoom()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var bob = await server.RegisterAsync();
+        await using var b = await server.ConnectAsync(bob);
+
+        var direct = await server.Chat.OpenDirect(new OpenDirectRequest { UserName = bob.Name }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        var added = await b.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.RoomAdded);
+        Assert.AreEqual(direct.Room.Id, added.RoomAdded.Room.Id);
+        Assert.AreEqual(RoomKind.Direct, added.RoomAdded.Room.Kind);
+        Assert.AreEqual(alice.Name, added.RoomAdded.AddedBy);
+        Assert.IsTrue(added.RoomAdded.Room.IsMember);
+    }
+
+    [TestMethod]
     public async Task Notify_UserWithTwoDevices_BothGetItAndNobodyElse()
     {
         await using var server = await ChatServerHost.StartAsync();

@@ -5,7 +5,14 @@ using ChatService.Storage;
 namespace ChatService.Chat;
 
 /// <summary>Room queries and creation: listing, history, members, direct rooms.</summary>
-public sealed class RoomDirectory(IRoomStore rooms, IUserStore users, IMessageStore messages, PresenceTracker presence, ChatOptions options, TimeProvider time)
+public sealed class RoomDirectory(
+    IRoomStore rooms,
+    IUserStore users,
+    IMessageStore messages,
+    PresenceTracker presence,
+    SessionRegistry sessions,
+    ChatOptions options,
+    TimeProvider time)
 {
     public async Task<IReadOnlyList<RoomSummary>> ListAsync(ChatUser caller, bool includePublic) =>
         (await rooms.ListAsync(caller.Id, includePublic).ConfigureAwait(false)).Select(l => l.ToProto()).ToList();
@@ -70,6 +77,7 @@ public sealed class RoomDirectory(IRoomStore rooms, IUserStore users, IMessageSt
             throw new ChatException(StatusCode.AlreadyExists, ex.Message);
         }
 
+        await TellAddedAsync(roomId, caller, memberIds.Skip(1)).ConfigureAwait(false);
         return (await rooms.GetListingAsync(roomId, caller.Id).ConfigureAwait(false))!.ToProto();
     }
 
@@ -96,14 +104,34 @@ public sealed class RoomDirectory(IRoomStore rooms, IUserStore users, IMessageSt
             try
             {
                 await rooms.CreateAsync(record, [caller.Id, other.Id]).ConfigureAwait(false);
+                await TellAddedAsync(roomId, caller, [other.Id]).ConfigureAwait(false);
             }
             catch (DuplicateException)
             {
-                // Both users opened it at once; the other call created it.
+                // Both users opened it at once; the other call created it (and told the other user).
             }
         }
 
         return (await rooms.GetListingAsync(roomId, caller.Id).ConfigureAwait(false))!.ToProto();
+    }
+
+    /// <summary>Tells every connected device of each new member, so a new room or DM shows up at once.</summary>
+    private async Task TellAddedAsync(string roomId, ChatUser addedBy, IEnumerable<string> memberIds)
+    {
+        foreach (var memberId in memberIds.Where(id => id != addedBy.Id).Distinct())
+        {
+            var devices = sessions.OfUser(memberId);
+            if (devices.Count == 0 || await rooms.GetListingAsync(roomId, memberId).ConfigureAwait(false) is not { } listing)
+            {
+                continue;
+            }
+
+            var frame = Frames.Durable(new ServerFrame { RoomAdded = new RoomAdded { Room = listing.ToProto(), AddedBy = addedBy.Name } });
+            foreach (var device in devices)
+            {
+                device.Send(frame);
+            }
+        }
     }
 
     private async Task RequireReadableAsync(string roomId, ChatUser caller)

@@ -52,6 +52,7 @@ export class Controller {
     const session = new ChatSession(this.api, this.auth, this.store, {
       connected: () => void this.refreshRooms(), // rooms may have appeared while we were away
       roomJoined: (roomId) => this.outbox?.flush(roomId),
+      roomsChanged: () => void this.refreshRooms(),
       signedOut: (reason) => this.signOut(reason),
     });
     this.session = session;

@@ -14,6 +14,7 @@ export interface SessionEvents {
   connected(): void;
   /** The stream says a room is joined on the current session: resends may go out. */
   roomJoined(roomId: string): void;
+  roomsChanged(): void;
   /** The credentials are no longer accepted. */
   signedOut(reason: string): void;
 }
@@ -193,6 +194,9 @@ export class ChatSession {
       }
       case "messageDeleted":
         this.store.applyDeleted(f.value.room, Number(f.value.seq));
+        break;
+      case "roomAdded":
+        this.events.roomsChanged(); // someone made us a member (a new DM or private room)
         break;
       case "readMarker":
         this.store.applyReadMarker(f.value.room, Number(f.value.seq));
