@@ -27,15 +27,14 @@ import json
 import os
 import queue
 import secrets
-import shutil
-import subprocess
 import sys
-import tempfile
 import threading
 import time
 import uuid
 
 import grpc
+
+import pystubs  # sits next to this script
 
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_PROTO_ROOT = os.path.normpath(os.path.join(SCRIPT_DIR, "..", "..", "protos"))
@@ -45,8 +44,6 @@ PROTO_FILES = (
     "chat/v1/auth.proto",
     "chat/v1/admin.proto",
 )
-CACHE_DIR = os.path.join(SCRIPT_DIR, "pygen")
-GRPC_PLUGIN = "/usr/bin/grpc_python_plugin"
 
 RPC_TIMEOUT_S = 15.0  # deadline of every unary call and Connect stream
 WAIT_S = 15.0  # longest wait for one expected frame
@@ -69,52 +66,11 @@ class TestFailure(Exception):
 # Stub generation and loading
 # --------------------------------------------------------------------------------------
 
-def _proto_digest(proto_root):
-    digest = hashlib.sha256()
-    for rel in PROTO_FILES:
-        digest.update(rel.encode() + b"\0")
-        with open(os.path.join(proto_root, rel), "rb") as f:
-            digest.update(f.read())
-        digest.update(b"\0")
-    return digest.hexdigest()[:16]
-
-
 def _generate_stubs(proto_root):
-    """Returns a folder holding chat/v1/*_pb2*.py for the current protos.
-
-    Generation happens in a private temporary folder which is then renamed into
-    place, so concurrent runs never see (or produce) a half-written cache; if
-    another run wins the rename, its copy is used and ours is thrown away.
-    """
-    final_dir = os.path.join(CACHE_DIR, "chat-" + _proto_digest(proto_root))
-    marker = os.path.join(final_dir, "chat", "v1", "chat_pb2_grpc.py")
-    if os.path.isfile(marker):
-        return final_dir
-    os.makedirs(CACHE_DIR, exist_ok=True)
-    tmp_dir = tempfile.mkdtemp(prefix=".tmp-", dir=CACHE_DIR)
     try:
-        cmd = [
-            "protoc", "-I", proto_root,
-            "--python_out=" + tmp_dir, "--grpc_out=" + tmp_dir,
-            "--plugin=protoc-gen-grpc=" + GRPC_PLUGIN,
-        ] + list(PROTO_FILES)
-        proc = subprocess.run(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                              universal_newlines=True, timeout=60)
-        if proc.returncode != 0:
-            raise TestFailure("protoc failed: " + " ".join(proc.stderr.split()))
-        # Regular packages, so "chat.v1" resolves to this folder first.
-        open(os.path.join(tmp_dir, "chat", "__init__.py"), "w").close()
-        open(os.path.join(tmp_dir, "chat", "v1", "__init__.py"), "w").close()
-        os.chmod(tmp_dir, 0o755)  # mkdtemp makes it private
-        try:
-            os.rename(tmp_dir, final_dir)
-        except OSError:
-            if not os.path.isfile(marker):
-                raise
-    finally:
-        if os.path.isdir(tmp_dir):
-            shutil.rmtree(tmp_dir, ignore_errors=True)
-    return final_dir
+        return pystubs.generate(proto_root, PROTO_FILES, "chat", "chat/v1/chat_pb2_grpc.py", ["chat", "chat/v1"])
+    except pystubs.StubError as e:
+        raise TestFailure(str(e))
 
 
 def load_stubs(proto_root):
