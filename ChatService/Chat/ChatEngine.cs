@@ -13,7 +13,8 @@ namespace ChatService.Chat;
 /// </summary>
 public sealed partial class ChatEngine(
     SessionRegistry sessions,
-    RoomRegistry rooms,
+    RoomMembership membership,
+    MessagePipeline pipeline,
     IRoomStore roomStore,
     IMessageStore messages,
     PresenceTracker presence,
@@ -23,7 +24,6 @@ public sealed partial class ChatEngine(
     ChatMetrics metrics,
     TimeProvider time)
 {
-    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Sender, string ClientMsgId), Task<StoredMessage>> _inflight = new();
     private volatile bool _draining;
 
     public string StoreEpoch => messages.Epoch;
@@ -73,7 +73,7 @@ public sealed partial class ChatEngine(
         session.Abandon();
         foreach (var subscription in session.Rooms.Values)
         {
-            Unsubscribe(subscription);
+            membership.Unsubscribe(subscription);
         }
 
         session.Rooms.Clear();
@@ -94,69 +94,7 @@ public sealed partial class ChatEngine(
         return session;
     }
 
-    public async Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId)
-    {
-        rateLimiter.Take(session.User.Id, "join", options.JoinRate);
-        var roomId = RequireRoomId(request.Room);
-        if (!session.Rooms.ContainsKey(roomId) && session.Rooms.Count >= options.MaxRoomsPerConnection)
-        {
-            throw new ChatException(StatusCode.ResourceExhausted, $"A connection may join at most {options.MaxRoomsPerConnection} rooms; leave one first.");
-        }
-
-        var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
-        if (room.Record.Kind == RoomKind.Public)
-        {
-            await roomStore.AddMemberAsync(roomId, session.User.Id).ConfigureAwait(false);
-        }
-        else if (!await roomStore.IsMemberAsync(roomId, session.User.Id).ConfigureAwait(false))
-        {
-            throw ChatException.PermissionDenied($"Room '{roomId}' is private and {session.User.Name} is not a member.");
-        }
-
-        if (session.Rooms.TryRemove(roomId, out var previous))
-        {
-            Unsubscribe(previous, announce: false);
-        }
-
-        var subscription = new RoomSubscription(session, room, options.OutboxCapacity);
-        ulong watermark;
-        bool firstForUser;
-        lock (room.FanoutLock)
-        {
-            firstForUser = !room.Subscribers.Any(s => s.Session.User.Id == session.User.Id);
-            room.AddSubscriber(subscription);
-            watermark = room.DeliveredSeq;
-        }
-
-        session.Rooms[roomId] = subscription;
-        try
-        {
-            var joined = await BuildJoinedAsync(session, room, request, watermark).ConfigureAwait(false);
-            session.Send(Frames.Reply(requestId, new ServerFrame { Joined = joined }));
-            if (joined.Resume == ResumeResult.Complete)
-            {
-                await ReplayAsync(session, room, request.AfterSeq, watermark).ConfigureAwait(false);
-            }
-
-            lock (room.FanoutLock)
-            {
-                subscription.GoLive();
-            }
-
-            if (firstForUser)
-            {
-                AnnounceMember(room, session.User, joined: true);
-            }
-
-            return joined;
-        }
-        catch
-        {
-            session.Rooms.TryRemove(KeyValuePair.Create(roomId, subscription));
-            Unsubscribe(subscription, announce: false);
-            throw;
-        }
-    }
+    public Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId) => membership.JoinAsync(session, request, requestId);
 
     public Left Leave(Session session, LeaveRequest request)
     {
@@ -166,7 +104,7 @@ public sealed partial class ChatEngine(
             throw ChatException.FailedPrecondition($"This connection has not joined room '{roomId}'.");
         }
 
-        Unsubscribe(subscription);
+        membership.Unsubscribe(subscription);
         return new Left { Room = roomId };
     }
 
@@ -196,7 +134,7 @@ public sealed partial class ChatEngine(
 
         rateLimiter.Take(session.User.Id, "send", options.SendRate);
         var room = subscription.Room;
-        var (message, duplicate) = await AppendAsync(room, session.User, clientMsgId, request.Text).ConfigureAwait(false);
+        var (message, duplicate) = await pipeline.AppendAsync(room, session.User, clientMsgId, request.Text).ConfigureAwait(false);
         if (message.RoomId != roomId)
         {
             throw new ChatException(StatusCode.AlreadyExists, $"client_msg_id '{clientMsgId}' was already used for a message in room '{message.RoomId}'.");
@@ -280,165 +218,6 @@ public sealed partial class ChatEngine(
         }
 
         await messages.FlushAsync().ConfigureAwait(false);
-    }
-
-    internal async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text)
-    {
-        // One in-flight send per idempotency key across all rooms: a retry racing its original waits for
-        // it instead of inserting twice. Once committed, the store's unique index answers retries.
-        var key = (sender.Id, clientMsgId);
-        var mine = new TaskCompletionSource<StoredMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        while (!_inflight.TryAdd(key, mine.Task))
-        {
-            if (_inflight.TryGetValue(key, out var earlier))
-            {
-                return (await earlier.ConfigureAwait(false), true);
-            }
-        }
-
-        try
-        {
-            var stored = await messages.FindByClientMsgIdAsync(sender.Id, clientMsgId).ConfigureAwait(false);
-            if (stored is not null)
-            {
-                mine.SetResult(stored);
-                return (stored, true);
-            }
-
-            StoredMessage message;
-            Task committed;
-            await room.SendLock.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                var generation = messages.Generation;
-                if (generation != room.SeqGeneration)
-                {
-                    // A commit failed since this room last counted: the store, not memory, knows the last seq.
-                    room.LastAssignedSeq = await messages.LastSeqAsync(room.Id).ConfigureAwait(false);
-                    room.SeqGeneration = generation;
-                }
-
-                message = new StoredMessage(
-                    room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow(), null);
-                room.LastAssignedSeq = message.Seq;
-                committed = messages.AppendAsync(message, generation, m => Deliver(room, m));
-            }
-            finally
-            {
-                room.SendLock.Release();
-            }
-
-            try
-            {
-                await committed.ConfigureAwait(false);
-            }
-            catch (StoreUnavailableException ex)
-            {
-                throw new ChatException(StatusCode.Unavailable, $"{ex.Message} Retry with the same client_msg_id.");
-            }
-
-            metrics.MessageAccepted();
-            mine.SetResult(message);
-            return (message, false);
-        }
-        catch (Exception ex)
-        {
-            mine.TrySetException(ex);
-            throw;
-        }
-        finally
-        {
-            _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
-        }
-    }
-
-    /// <summary>Runs on the store's writer after commit, in seq order: the stored order is the delivered order.</summary>
-    private static void Deliver(Room room, StoredMessage message)
-    {
-        var frame = Frames.Message(message);
-        lock (room.FanoutLock)
-        {
-            room.DeliveredSeq = message.Seq;
-            room.Broadcast(frame);
-        }
-    }
-
-    private async Task<Joined> BuildJoinedAsync(Session session, Room room, JoinRequest request, ulong watermark)
-    {
-        var listing = await roomStore.GetListingAsync(room.Id, session.User.Id).ConfigureAwait(false);
-        var members = await roomStore.ListMembersAsync(room.Id).ConfigureAwait(false);
-        var joined = new Joined
-        {
-            Room = (listing ?? throw ChatException.NotFound($"Room '{room.Id}' does not exist.")).ToProto(),
-            LastSeq = watermark,
-        };
-        joined.Room.LastSeq = watermark;
-        joined.Members.AddRange(members.Select(presence.Get));
-
-        var resumable = request.AfterSeq > 0
-            && (request.StoreEpoch.Length == 0 || request.StoreEpoch == messages.Epoch)
-            && request.AfterSeq <= watermark;
-        if (resumable)
-        {
-            joined.Resume = ResumeResult.Complete;
-            return joined;
-        }
-
-        joined.Resume = request.AfterSeq > 0 ? ResumeResult.Reset : ResumeResult.Fresh;
-        var recent = await messages.ReadAsync(room.Id, 0, watermark + 1, options.HistoryOnJoin, newest: true).ConfigureAwait(false);
-        joined.History.AddRange(recent.Select(m => m.ToProto()));
-        return joined;
-    }
-
-    private async Task ReplayAsync(Session session, Room room, ulong afterSeq, ulong upToSeq)
-    {
-        const int page = 256;
-        var next = afterSeq;
-        while (next < upToSeq)
-        {
-            var batch = await messages.ReadAsync(room.Id, next, upToSeq + 1, page, newest: false).ConfigureAwait(false);
-            if (batch.Count == 0)
-            {
-                break;
-            }
-
-            foreach (var message in batch)
-            {
-                if (!await session.Outbox.EnqueueWhenSpaceAsync(Frames.Message(message), session.Closing).ConfigureAwait(false))
-                {
-                    return;
-                }
-            }
-
-            next = batch[^1].Seq;
-        }
-    }
-
-    private void Unsubscribe(RoomSubscription subscription, bool announce = true)
-    {
-        var room = subscription.Room;
-        bool lastForUser;
-        lock (room.FanoutLock)
-        {
-            room.RemoveSubscriber(subscription);
-            lastForUser = !room.Subscribers.Any(s => s.Session.User.Id == subscription.Session.User.Id);
-        }
-
-        if (announce && lastForUser)
-        {
-            typing.Clear(room, subscription.Session.User);
-            AnnounceMember(room, subscription.Session.User, joined: false);
-        }
-    }
-
-    private void AnnounceMember(Room room, ChatUser user, bool joined)
-    {
-        var member = new MemberEvent { Room = room.Id, Member = new Presence { UserId = user.Id, UserName = user.Name, Status = PresenceStatus.Online } };
-        var frame = Frames.Durable(joined ? new ServerFrame { MemberJoined = member } : new ServerFrame { MemberLeft = member });
-        lock (room.FanoutLock)
-        {
-            room.Broadcast(frame, exceptUserId: user.Id);
-        }
     }
 
     internal static string RequireRoomId(string roomId)

@@ -41,6 +41,8 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TypingTracker>();
+        services.AddSingleton<MessagePipeline>();
+        services.AddSingleton<RoomMembership>();
         services.AddSingleton<ChatEngine>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AdminOperations>();

@@ -1,0 +1,97 @@
+using System.Collections.Concurrent;
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatService.Observability;
+using ChatService.Storage;
+
+namespace ChatService.Chat;
+
+/// <summary>
+/// The path of a message from send to subscribers: dedupe by (sender, client_msg_id), seq assigned
+/// under the room's send lock, queued for group commit, fanned out after commit in seq order.
+/// </summary>
+public sealed class MessagePipeline(IMessageStore messages, ChatMetrics metrics, TimeProvider time)
+{
+    private readonly ConcurrentDictionary<(string Sender, string ClientMsgId), Task<StoredMessage>> _inflight = new();
+
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text)
+    {
+        // One in-flight send per idempotency key across all rooms: a retry racing its original waits for
+        // it instead of inserting twice. Once committed, the store's unique index answers retries.
+        var key = (sender.Id, clientMsgId);
+        var mine = new TaskCompletionSource<StoredMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        while (!_inflight.TryAdd(key, mine.Task))
+        {
+            if (_inflight.TryGetValue(key, out var earlier))
+            {
+                return (await earlier.ConfigureAwait(false), true);
+            }
+        }
+
+        try
+        {
+            var stored = await messages.FindByClientMsgIdAsync(sender.Id, clientMsgId).ConfigureAwait(false);
+            if (stored is not null)
+            {
+                mine.SetResult(stored);
+                return (stored, true);
+            }
+
+            StoredMessage message;
+            Task committed;
+            await room.SendLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                var generation = messages.Generation;
+                if (generation != room.SeqGeneration)
+                {
+                    // A commit failed since this room last counted: the store, not memory, knows the last seq.
+                    room.LastAssignedSeq = await messages.LastSeqAsync(room.Id).ConfigureAwait(false);
+                    room.SeqGeneration = generation;
+                }
+
+                message = new StoredMessage(
+                    room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow(), null);
+                room.LastAssignedSeq = message.Seq;
+                committed = messages.AppendAsync(message, generation, m => Deliver(room, m));
+            }
+            finally
+            {
+                room.SendLock.Release();
+            }
+
+            try
+            {
+                await committed.ConfigureAwait(false);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                throw new ChatException(StatusCode.Unavailable, $"{ex.Message} Retry with the same client_msg_id.");
+            }
+
+            metrics.MessageAccepted();
+            mine.SetResult(message);
+            return (message, false);
+        }
+        catch (Exception ex)
+        {
+            mine.TrySetException(ex);
+            throw;
+        }
+        finally
+        {
+            _inflight.TryRemove(KeyValuePair.Create(key, mine.Task));
+        }
+    }
+
+    /// <summary>Runs on the store's writer after commit, in seq order: the stored order is the delivered order.</summary>
+    private static void Deliver(Room room, StoredMessage message)
+    {
+        var frame = Frames.Message(message);
+        lock (room.FanoutLock)
+        {
+            room.DeliveredSeq = message.Seq;
+            room.Broadcast(frame);
+        }
+    }
+}

@@ -1,0 +1,162 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatService.Observability;
+using ChatService.Storage;
+
+namespace ChatService.Chat;
+
+/// <summary>
+/// Joining and leaving rooms: access checks, the Joined answer, replay from the store and the
+/// buffered seam to live delivery, and member events.
+/// </summary>
+public sealed class RoomMembership(
+    RoomRegistry rooms,
+    IRoomStore roomStore,
+    IMessageStore messages,
+    PresenceTracker presence,
+    TypingTracker typing,
+    RateLimiter rateLimiter,
+    ChatOptions options)
+{
+    public async Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId)
+    {
+        rateLimiter.Take(session.User.Id, "join", options.JoinRate);
+        var roomId = ChatEngine.RequireRoomId(request.Room);
+        if (!session.Rooms.ContainsKey(roomId) && session.Rooms.Count >= options.MaxRoomsPerConnection)
+        {
+            throw new ChatException(StatusCode.ResourceExhausted, $"A connection may join at most {options.MaxRoomsPerConnection} rooms; leave one first.");
+        }
+
+        var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
+        if (room.Record.Kind == RoomKind.Public)
+        {
+            await roomStore.AddMemberAsync(roomId, session.User.Id).ConfigureAwait(false);
+        }
+        else if (!await roomStore.IsMemberAsync(roomId, session.User.Id).ConfigureAwait(false))
+        {
+            throw ChatException.PermissionDenied($"Room '{roomId}' is private and {session.User.Name} is not a member.");
+        }
+
+        if (session.Rooms.TryRemove(roomId, out var previous))
+        {
+            Unsubscribe(previous, announce: false);
+        }
+
+        var subscription = new RoomSubscription(session, room, options.OutboxCapacity);
+        ulong watermark;
+        bool firstForUser;
+        lock (room.FanoutLock)
+        {
+            firstForUser = !room.Subscribers.Any(s => s.Session.User.Id == session.User.Id);
+            room.AddSubscriber(subscription);
+            watermark = room.DeliveredSeq;
+        }
+
+        session.Rooms[roomId] = subscription;
+        try
+        {
+            var joined = await BuildJoinedAsync(session, room, request, watermark).ConfigureAwait(false);
+            session.Send(Frames.Reply(requestId, new ServerFrame { Joined = joined }));
+            if (joined.Resume == ResumeResult.Complete)
+            {
+                await ReplayAsync(session, room, request.AfterSeq, watermark).ConfigureAwait(false);
+            }
+
+            lock (room.FanoutLock)
+            {
+                subscription.GoLive();
+            }
+
+            if (firstForUser)
+            {
+                AnnounceMember(room, session.User, joined: true);
+            }
+
+            return joined;
+        }
+        catch
+        {
+            session.Rooms.TryRemove(KeyValuePair.Create(roomId, subscription));
+            Unsubscribe(subscription, announce: false);
+            throw;
+        }
+    }
+
+    private async Task<Joined> BuildJoinedAsync(Session session, Room room, JoinRequest request, ulong watermark)
+    {
+        var listing = await roomStore.GetListingAsync(room.Id, session.User.Id).ConfigureAwait(false);
+        var members = await roomStore.ListMembersAsync(room.Id).ConfigureAwait(false);
+        var joined = new Joined
+        {
+            Room = (listing ?? throw ChatException.NotFound($"Room '{room.Id}' does not exist.")).ToProto(),
+            LastSeq = watermark,
+        };
+        joined.Room.LastSeq = watermark;
+        joined.Members.AddRange(members.Select(presence.Get));
+
+        var resumable = request.AfterSeq > 0
+            && (request.StoreEpoch.Length == 0 || request.StoreEpoch == messages.Epoch)
+            && request.AfterSeq <= watermark;
+        if (resumable)
+        {
+            joined.Resume = ResumeResult.Complete;
+            return joined;
+        }
+
+        joined.Resume = request.AfterSeq > 0 ? ResumeResult.Reset : ResumeResult.Fresh;
+        var recent = await messages.ReadAsync(room.Id, 0, watermark + 1, options.HistoryOnJoin, newest: true).ConfigureAwait(false);
+        joined.History.AddRange(recent.Select(m => m.ToProto()));
+        return joined;
+    }
+
+    private async Task ReplayAsync(Session session, Room room, ulong afterSeq, ulong upToSeq)
+    {
+        const int page = 256;
+        var next = afterSeq;
+        while (next < upToSeq)
+        {
+            var batch = await messages.ReadAsync(room.Id, next, upToSeq + 1, page, newest: false).ConfigureAwait(false);
+            if (batch.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var message in batch)
+            {
+                if (!await session.Outbox.EnqueueWhenSpaceAsync(Frames.Message(message), session.Closing).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
+
+            next = batch[^1].Seq;
+        }
+    }
+
+    public void Unsubscribe(RoomSubscription subscription, bool announce = true)
+    {
+        var room = subscription.Room;
+        bool lastForUser;
+        lock (room.FanoutLock)
+        {
+            room.RemoveSubscriber(subscription);
+            lastForUser = !room.Subscribers.Any(s => s.Session.User.Id == subscription.Session.User.Id);
+        }
+
+        if (announce && lastForUser)
+        {
+            typing.Clear(room, subscription.Session.User);
+            AnnounceMember(room, subscription.Session.User, joined: false);
+        }
+    }
+
+    private void AnnounceMember(Room room, ChatUser user, bool joined)
+    {
+        var member = new MemberEvent { Room = room.Id, Member = new Presence { UserId = user.Id, UserName = user.Name, Status = PresenceStatus.Online } };
+        var frame = Frames.Durable(joined ? new ServerFrame { MemberJoined = member } : new ServerFrame { MemberLeft = member });
+        lock (room.FanoutLock)
+        {
+            room.Broadcast(frame, exceptUserId: user.Id);
+        }
+    }
+}
