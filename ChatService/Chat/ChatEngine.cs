@@ -71,15 +71,16 @@ public sealed partial class ChatEngine(
     public void Release(Session session)
     {
         session.Abandon();
+        sessions.Remove(session);
+        metrics.ConnectionClosed();
+        // Before the member_left events go out: whoever sees one can rely on the grace period having started.
+        presence.Disconnected(session.User);
         foreach (var subscription in session.Rooms.Values)
         {
             membership.Unsubscribe(subscription);
         }
 
         session.Rooms.Clear();
-        sessions.Remove(session);
-        metrics.ConnectionClosed();
-        presence.Disconnected(session.User);
     }
 
     /// <summary>Finds a Subscribe session for a unary call; only its own user may act on it.</summary>
