@@ -136,64 +136,28 @@ internal sealed class ServerCall : IAsyncDisposable
         return message;
     }
 
-    public async Task WriteMessageAsync<T>(T message, Marshaller<T> marshaller, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfCompleted();
-            PrepareHeaders(null);
-            var output = Response.BodyWriter;
-            if (_protocol == WireProtocol.GrpcWebText)
-            {
-                var frame = new ArrayBufferWriter<byte>();
-                MessageWriter.WriteMessage(frame, message, marshaller, _options.MaxSendMessageSize, _responseCompression);
-                GrpcWebText.Encode(frame.WrittenSpan, output);
-            }
-            else
-            {
-                MessageWriter.WriteMessage(output, message, marshaller, _options.MaxSendMessageSize, _responseCompression);
-            }
+    public Task WriteMessageAsync<T>(T message, Marshaller<T> marshaller, CancellationToken cancellationToken) =>
+        WriteBodyAsync(
+            (Message: message, Marshaller: marshaller, Call: this),
+            static (output, s) => MessageWriter.WriteMessage(output, s.Message, s.Marshaller, s.Call._options.MaxSendMessageSize, s.Call._responseCompression),
+            cancellationToken);
 
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
-
-    public async Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken)
-    {
-        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ThrowIfCompleted();
-            PrepareHeaders(null);
-            var output = Response.BodyWriter;
-            var text = _protocol == WireProtocol.GrpcWebText ? new ArrayBufferWriter<byte>() : null;
-            foreach (var payload in payloads)
+    public Task WriteSerializedAsync(IReadOnlyList<ReadOnlyMemory<byte>> payloads, CancellationToken cancellationToken) =>
+        WriteBodyAsync(
+            (Payloads: payloads, Max: _options.MaxSendMessageSize),
+            static (output, s) =>
             {
-                if (payload.Length > _options.MaxSendMessageSize)
+                foreach (var payload in s.Payloads)
                 {
-                    throw new RpcException(StatusCode.ResourceExhausted, $"Sending message larger than max ({payload.Length} vs. {_options.MaxSendMessageSize}).");
+                    if (payload.Length > s.Max)
+                    {
+                        throw new RpcException(StatusCode.ResourceExhausted, $"Sending message larger than max ({payload.Length} vs. {s.Max}).");
+                    }
+
+                    MessageWriter.WriteSerialized(output, payload.Span);
                 }
-
-                MessageWriter.WriteSerialized(text ?? (IBufferWriter<byte>)output, payload.Span);
-            }
-
-            if (text is not null)
-            {
-                GrpcWebText.Encode(text.WrittenSpan, output);
-            }
-
-            await output.FlushAsync(cancellationToken).ConfigureAwait(false);
-        }
-        finally
-        {
-            _writeLock.Release();
-        }
-    }
+            },
+            cancellationToken);
 
     public async Task WriteResponseHeadersAsync(Metadata headers)
     {
@@ -357,19 +321,39 @@ internal sealed class ServerCall : IAsyncDisposable
         }
 
         MetadataCodec.Write(ResponseTrailers, (key, value) => lines.Add(new(key, value)));
-        var output = Response.BodyWriter;
-        if (_protocol == WireProtocol.GrpcWebText)
+        WriteFrames(lines, static (output, l) => MessageWriter.WriteWebTrailers(output, l));
+        await Response.BodyWriter.FlushAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Writes frames under the write lock, with headers first, and flushes them to the client.</summary>
+    private async Task WriteBodyAsync<TState>(TState state, Action<IBufferWriter<byte>, TState> write, CancellationToken cancellationToken)
+    {
+        await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
         {
-            var frame = new ArrayBufferWriter<byte>();
-            MessageWriter.WriteWebTrailers(frame, lines);
-            GrpcWebText.Encode(frame.WrittenSpan, output);
+            ThrowIfCompleted();
+            PrepareHeaders(null);
+            WriteFrames(state, write);
+            await Response.BodyWriter.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        else
+        finally
         {
-            MessageWriter.WriteWebTrailers(output, lines);
+            _writeLock.Release();
+        }
+    }
+
+    /// <summary>Writes frames to the body; in gRPC-Web text mode they go out as one base64 chunk.</summary>
+    private void WriteFrames<TState>(TState state, Action<IBufferWriter<byte>, TState> write)
+    {
+        if (_protocol != WireProtocol.GrpcWebText)
+        {
+            write(Response.BodyWriter, state);
+            return;
         }
 
-        await output.FlushAsync().ConfigureAwait(false);
+        var frames = new ArrayBufferWriter<byte>();
+        write(frames, state);
+        GrpcWebText.Encode(frames.WrittenSpan, Response.BodyWriter);
     }
 
     private void AddCorsExposure(Metadata? custom)
