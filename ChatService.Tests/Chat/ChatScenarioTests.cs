@@ -38,8 +38,7 @@ public sealed class ChatScenarioTests
         var alice = await server.RegisterAsync();
         var bob = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         await using var b = await server.ConnectAsync(bob);
         var joined = await b.JoinAsync(room);
 
@@ -78,10 +77,8 @@ public sealed class ChatScenarioTests
         var alice = await server.RegisterAsync();
         var bob = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
-        var b = await server.ConnectAsync(bob);
-        await b.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
+        var b = await server.ConnectAndJoinAsync(bob, room);
 
         await b.DisposeAsync();
 
@@ -99,8 +96,7 @@ public sealed class ChatScenarioTests
         var alice = await server.RegisterAsync();
         var carol = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         for (var i = 1; i <= 3; i++)
         {
             await a.SendAsync(room, $"message {i}");

@@ -151,6 +151,14 @@ internal sealed class ChatServerHost : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Connects a user and joins a room, as most scenarios begin.</summary>
+    public async Task<ChatConnection> ConnectAndJoinAsync(TestUser user, string room)
+    {
+        var connection = await ConnectAsync(user);
+        await connection.JoinAsync(room);
+        return connection;
+    }
+
     public static CallOptions Options() => new CallOptions().WithDeadlineAfter(Timeout);
 
     public async ValueTask DisposeAsync()

@@ -14,8 +14,7 @@ public sealed class DeliveryGuaranteeTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
 
         var ack = await a.SendAsync(room, "durable");
 
@@ -31,8 +30,7 @@ public sealed class DeliveryGuaranteeTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
 
         var first = await a.SendAsync(room, "once", "retry-me");
         var retry = await a.SendAsync(room, "once", "retry-me");
@@ -69,8 +67,7 @@ public sealed class DeliveryGuaranteeTests
         var alice = await server.RegisterAsync();
         var bob = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         for (var i = 1; i <= 5; i++)
         {
             await a.SendAsync(room, $"m{i}");
@@ -120,8 +117,7 @@ public sealed class DeliveryGuaranteeTests
 
         await server.RestartAsync();
         var alice2 = alice with { Tokens = (await server.Auth.Login(new LoginRequest { UserName = alice.Name, Password = "password-" + alice.Name }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout)).Tokens };
-        await using var a2 = await server.ConnectAsync(alice2);
-        await a2.JoinAsync(room);
+        await using var a2 = await server.ConnectAndJoinAsync(alice2, room);
         var afterRestart = await a2.SendAsync(room, "after restart 5");
         await using var b2 = await server.ConnectAsync(bob);
         Assert.AreEqual(epoch, b2.Welcome.StoreEpoch, "the epoch survives a restart");
@@ -141,8 +137,7 @@ public sealed class DeliveryGuaranteeTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         await a.SendAsync(room, "one");
         await a.SendAsync(room, "two");
 
@@ -159,8 +154,7 @@ public sealed class DeliveryGuaranteeTests
         await using var server = await ChatServerHost.StartAsync();
         var owner = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(owner);
-        await using var observer = await server.ConnectAsync(owner);
-        await observer.JoinAsync(room);
+        await using var observer = await server.ConnectAndJoinAsync(owner, room);
         var senders = new List<ChatConnection>();
         for (var i = 0; i < 4; i++)
         {

@@ -35,8 +35,7 @@ public sealed class ErrorHandlingTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
 
         var id = await a.SendFrameAsync(new ClientFrame { Send = new SendRequest { Room = room, Text = text, ClientMsgId = clientMsgId } });
         var reply = await a.ReplyAsync(id);
@@ -51,8 +50,7 @@ public sealed class ErrorHandlingTests
         await using var server = await ChatServerHost.StartAsync(new Dictionary<string, string?> { ["Chat:MaxTextLength"] = "10" });
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
 
         var reply = await a.SendRawAsync(room, new string('x', 11));
 
@@ -70,8 +68,7 @@ public sealed class ErrorHandlingTests
         });
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
 
         await a.SendAsync(room, "1");
         await a.SendAsync(room, "2");

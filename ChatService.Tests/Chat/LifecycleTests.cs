@@ -18,8 +18,7 @@ public sealed class LifecycleTests
         var alice = await server.RegisterAsync();
         var stalled = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         // A client that joins and then never reads: the smallest HTTP/2 window keeps it from buffering much.
         using var slowChannel = GrpcChannel.ForAddress($"http://127.0.0.1:{server.GrpcPort}", new GrpcChannelOptions
         {
@@ -56,8 +55,7 @@ public sealed class LifecycleTests
         {
             var alice = await server.RegisterAsync();
             var room = await server.CreateRoomAsync(alice);
-            var a = await server.ConnectAsync(alice);
-            await a.JoinAsync(room);
+            var a = await server.ConnectAndJoinAsync(alice, room);
             var acks = new List<SendAck>();
             for (var i = 0; i < 20; i++)
             {
@@ -145,8 +143,7 @@ public sealed class LifecycleTests
         var admin = await server.LoginAdminAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         var ack = await a.SendAsync(room, "regrettable");
         await server.Admin.SetRole(new SetRoleRequest { UserName = alice.Name, Role = Role.Moderator }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
@@ -166,8 +163,7 @@ public sealed class LifecycleTests
         var admin = await server.LoginAdminAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         await a.SendAsync(room, "one");
         await a.SendAsync(room, "two");
 

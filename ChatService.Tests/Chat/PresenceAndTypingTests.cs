@@ -18,8 +18,7 @@ public sealed class PresenceAndTypingTests
         var alice = await server.RegisterAsync();
         var bob = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
         var phone = await server.ConnectAsync(bob);
         var laptop = await server.ConnectAsync(bob);
         await phone.JoinAsync(room);
@@ -45,16 +44,13 @@ public sealed class PresenceAndTypingTests
         var alice = await server.RegisterAsync();
         var bob = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        await using var a = await server.ConnectAsync(alice);
-        await a.JoinAsync(room);
-        var b = await server.ConnectAsync(bob);
-        await b.JoinAsync(room);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
+        var b = await server.ConnectAndJoinAsync(bob, room);
 
         await b.DisposeAsync();
         await a.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.MemberLeft);
         clock.Advance(TimeSpan.FromSeconds(3));
-        await using var back = await server.ConnectAsync(bob);
-        await back.JoinAsync(room);
+        await using var back = await server.ConnectAndJoinAsync(bob, room);
         clock.Advance(TimeSpan.FromSeconds(10));
         await Task.Delay(Quiet);
 
