@@ -116,7 +116,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
             await stream.WriteAsync(frame.WrittenMemory, linked.Token).ConfigureAwait(false);
             await stream.FlushAsync(linked.Token).ConfigureAwait(false);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             throw StatusFromFailure(ex);
         }
@@ -264,7 +264,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
         {
             throw Fail(ex.Status, ex.Trailers);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             throw StatusFromFailure(ex);
         }
@@ -300,7 +300,7 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
         {
             throw Fail(ex.Status, ex.Trailers);
         }
-        catch (Exception ex) when (ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException)
+        catch (Exception ex) when (IsTransportFailure(ex))
         {
             throw StatusFromFailure(ex);
         }
@@ -366,6 +366,10 @@ internal sealed class ClientCall<TRequest, TResponse> : IClientCall<TResponse>, 
             : new Status(StatusCode.Unknown, $"Unparseable grpc-status '{codes}'.");
         return true;
     }
+
+    /// <summary>Failures of the HTTP exchange itself (reset, refused, cancelled), as opposed to a gRPC status.</summary>
+    private static bool IsTransportFailure(Exception ex) =>
+        ex is OperationCanceledException or IOException or HttpRequestException or ObjectDisposedException;
 
     private RpcException StatusFromFailure(Exception ex)
     {
