@@ -21,7 +21,7 @@ internal sealed class ChatLifecycle(
     AuthApi authApi,
     ChatEngine engine,
     HealthService health,
-    SqliteMessageStore messages,
+    IMessageStore messages,
     ChatOptions options,
     IHostApplicationLifetime lifetime,
     ILogger<ChatLifecycle> logger) : IHostedService
@@ -49,13 +49,17 @@ internal sealed class ChatLifecycle(
                 "No admin exists yet. Restart once with CHAT_Auth__BootstrapAdminUser=<name> and CHAT_Auth__BootstrapAdminPassword=<password> (8+ characters) to create one.");
         }
 
-        logger.LogInformation("Chat store at {Path} (epoch {Epoch}).", Path.GetFullPath(storage.DatabasePath), messages.Epoch);
+        var where = storage.Provider == StorageProvider.Postgres ? "Postgres" : Path.GetFullPath(storage.DatabasePath);
+        logger.LogInformation("Chat store: {Where}, messages {Persisted} (epoch {Epoch}).", where, storage.PersistMessages ? "persisted" : "in memory only", messages.Epoch);
     }
 
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _onStopping.DisposeAsync().ConfigureAwait(false);
-        await messages.DisposeAsync().ConfigureAwait(false);
+        if (messages is IAsyncDisposable disposable)
+        {
+            await disposable.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
     private void Drain()

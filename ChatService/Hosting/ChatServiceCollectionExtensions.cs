@@ -27,10 +27,19 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<ChatMetrics>();
 
         services.AddSingleton<SqliteDatabase>();
-        services.AddSingleton<SqliteMessageStore>();
-        services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
-        services.AddSingleton<IUserStore, SqliteUserStore>();
-        services.AddSingleton<IRoomStore, SqliteRoomStore>();
+        if (storage.PersistMessages)
+        {
+            services.AddSingleton<SqliteMessageStore>();
+            services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
+        }
+        else
+        {
+            services.AddSingleton<IMessageStore, InMemoryMessageStore>();
+        }
+
+        services.AddSingleton<ISqlDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
+        services.AddSingleton<IUserStore, SqlUserStore>();
+        services.AddSingleton<IRoomStore, SqlRoomStore>();
 
         services.AddSingleton(sp => SigningKey.Resolve(auth, storage.DataDirectory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ChatService.Auth")));
         services.AddSingleton<TokenService>();

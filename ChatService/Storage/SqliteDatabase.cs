@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 
@@ -7,8 +8,10 @@ namespace ChatService.Storage;
 /// The embedded SQLite file: WAL journal so readers never block the writer, schema migrations on
 /// open, and the store epoch created with the database.
 /// </summary>
-public sealed class SqliteDatabase
+public sealed class SqliteDatabase : ISqlDatabase
 {
+    private const int SqliteConstraint = 19;
+
     private readonly string _connectionString;
 
     public SqliteDatabase(StorageOptions options)
@@ -50,6 +53,11 @@ public sealed class SqliteDatabase
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
         return connection;
     }
+
+    public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        await OpenAsync(cancellationToken).ConfigureAwait(false);
+
+    public bool IsUniqueViolation(DbException exception) => exception is SqliteException { SqliteErrorCode: SqliteConstraint };
 
     private string Migrate()
     {

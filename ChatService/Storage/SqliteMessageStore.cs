@@ -18,6 +18,7 @@ public sealed class SqliteMessageStore : IMessageStore, IAsyncDisposable
     private readonly ILogger<SqliteMessageStore> _logger;
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
+    private readonly SqlMessageQueries _queries;
 
     public SqliteMessageStore(SqliteDatabase database, StorageOptions options, ChatMetrics metrics, ILogger<SqliteMessageStore> logger)
     {
@@ -25,6 +26,7 @@ public sealed class SqliteMessageStore : IMessageStore, IAsyncDisposable
         _maxBatch = Math.Max(1, options.MaxCommitBatch);
         _metrics = metrics;
         _logger = logger;
+        _queries = new SqlMessageQueries(database);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -54,99 +56,28 @@ public sealed class SqliteMessageStore : IMessageStore, IAsyncDisposable
         }
     }
 
-    public async Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = $room;";
-        command.Parameters.AddWithValue("$room", roomId);
-        return Convert.ToUInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
-    }
+    public async Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default) =>
+        Convert.ToUInt64(await _database.ScalarAsync("SELECT COALESCE(MAX(seq), 0) FROM messages WHERE room_id = @room;", cancellationToken, ("@room", roomId))
+            .ConfigureAwait(false));
 
-    public async Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"SELECT {Columns} FROM messages WHERE sender_id = $sender AND client_msg_id = $cmid;";
-        command.Parameters.AddWithValue("$sender", senderId);
-        command.Parameters.AddWithValue("$cmid", clientMsgId);
-        var found = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
-        return found.Count > 0 ? found[0] : null;
-    }
+    public Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default) =>
+        _queries.FindByClientMsgIdAsync(senderId, clientMsgId, cancellationToken);
 
-    public async Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            SELECT {Columns} FROM messages
-            WHERE room_id = $room AND seq > $after AND ($before = 0 OR seq < $before)
-            ORDER BY seq {(newest ? "DESC" : "ASC")} LIMIT $limit;
-            """;
-        command.Parameters.AddWithValue("$room", roomId);
-        command.Parameters.AddWithValue("$after", (long)afterSeq);
-        command.Parameters.AddWithValue("$before", (long)beforeSeq);
-        command.Parameters.AddWithValue("$limit", limit);
-        var messages = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
-        if (newest)
-        {
-            messages.Reverse();
-        }
-
-        return messages;
-    }
+    public Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default) =>
+        _queries.ReadAsync(roomId, afterSeq, beforeSeq, limit, newest, cancellationToken);
 
     public async Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default)
     {
         await FlushAsync().ConfigureAwait(false);
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = $"""
-            UPDATE messages SET text = '', deleted_by = $by WHERE room_id = $room AND seq = $seq
-            RETURNING {Columns};
-            """;
-        command.Parameters.AddWithValue("$room", roomId);
-        command.Parameters.AddWithValue("$seq", (long)seq);
-        command.Parameters.AddWithValue("$by", deletedBy);
-        var updated = await ReadMessagesAsync(command, cancellationToken).ConfigureAwait(false);
-        return updated.Count > 0 ? updated[0] : null;
+        return await _queries.MarkDeletedAsync(roomId, seq, deletedBy, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<long> CountAsync(CancellationToken cancellationToken = default)
-    {
-        await using var connection = await _database.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT COUNT(*) FROM messages;";
-        return Convert.ToInt64(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false));
-    }
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => _queries.CountAsync(cancellationToken);
 
     public async ValueTask DisposeAsync()
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-    }
-
-    private const string Columns = "room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at, deleted_by";
-
-    private static async Task<List<StoredMessage>> ReadMessagesAsync(SqliteCommand command, CancellationToken cancellationToken)
-    {
-        var messages = new List<StoredMessage>();
-        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
-        {
-            messages.Add(new StoredMessage(
-                reader.GetString(0),
-                (ulong)reader.GetInt64(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                reader.GetString(4),
-                reader.GetString(5),
-                reader.GetString(6),
-                DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(7)),
-                reader.IsDBNull(8) ? null : reader.GetString(8)));
-        }
-
-        return messages;
     }
 
     private async Task WriteLoopAsync()

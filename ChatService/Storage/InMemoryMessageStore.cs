@@ -1,0 +1,113 @@
+namespace ChatService.Storage;
+
+/// <summary>
+/// The message log without a disk (<c>Storage:PersistMessages=false</c>): for benchmarks that measure
+/// what persistence costs, and for throwaway servers. Keeps the newest messages of each room in memory;
+/// a restart starts a new epoch, so clients reset instead of resuming into a gap.
+/// </summary>
+public sealed class InMemoryMessageStore(StorageOptions options) : IMessageStore
+{
+    private readonly object _gate = new();
+    private readonly Dictionary<string, RoomLog> _rooms = new();
+    private readonly Dictionary<(string Sender, string ClientMsgId), StoredMessage> _byClientMsgId = new();
+    private readonly int _keepPerRoom = Math.Max(1, options.InMemoryMessagesPerRoom);
+    private long _count;
+
+    public string Epoch { get; } = Guid.NewGuid().ToString("N");
+
+    public int Generation => 0;
+
+    public Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_rooms.TryGetValue(roomId, out var log) ? log.LastSeq : 0UL);
+        }
+    }
+
+    /// <summary>"Commits" at once; the caller holds the room's send lock, so callbacks run in seq order.</summary>
+    public Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(message.RoomId, out var log))
+            {
+                _rooms[message.RoomId] = log = new RoomLog();
+            }
+
+            log.Messages.Add(message);
+            log.LastSeq = message.Seq;
+            _byClientMsgId[(message.SenderId, message.ClientMsgId)] = message;
+            _count++;
+            if (log.Messages.Count > _keepPerRoom * 2)
+            {
+                // Trimmed in halves so a busy room pays for the copy once per _keepPerRoom sends, not per send.
+                var dropped = log.Messages.Count - _keepPerRoom;
+                foreach (var old in log.Messages.Take(dropped))
+                {
+                    _byClientMsgId.Remove((old.SenderId, old.ClientMsgId));
+                }
+
+                log.Messages.RemoveRange(0, dropped);
+            }
+        }
+
+        onCommitted(message);
+        return Task.CompletedTask;
+    }
+
+    public Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_byClientMsgId.GetValueOrDefault((senderId, clientMsgId)));
+        }
+    }
+
+    public Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(roomId, out var log))
+            {
+                return Task.FromResult<IReadOnlyList<StoredMessage>>([]);
+            }
+
+            var range = log.Messages.Where(m => m.Seq > afterSeq && (beforeSeq == 0 || m.Seq < beforeSeq));
+            var page = newest ? range.TakeLast(limit) : range.Take(limit);
+            return Task.FromResult<IReadOnlyList<StoredMessage>>(page.ToList());
+        }
+    }
+
+    public Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            if (!_rooms.TryGetValue(roomId, out var log))
+            {
+                return Task.FromResult<StoredMessage?>(null);
+            }
+
+            var index = log.Messages.FindIndex(m => m.Seq == seq);
+            if (index < 0)
+            {
+                return Task.FromResult<StoredMessage?>(null);
+            }
+
+            var deleted = log.Messages[index] with { Text = "", DeletedBy = deletedBy };
+            log.Messages[index] = deleted;
+            return Task.FromResult<StoredMessage?>(deleted);
+        }
+    }
+
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => Task.FromResult(Interlocked.Read(ref _count));
+
+    public Task FlushAsync() => Task.CompletedTask;
+
+    private sealed class RoomLog
+    {
+        public List<StoredMessage> Messages { get; } = [];
+
+        public ulong LastSeq { get; set; }
+    }
+}
