@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using ChatGrpc.Contracts;
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
@@ -19,6 +21,9 @@ internal sealed class ChatServerHost : IAsyncDisposable
     public static readonly TimeSpan Timeout = TimeSpan.FromSeconds(15);
     public const string AdminName = "admin";
     public const string AdminPassword = "admin-password";
+
+    /// <summary>CHAT_TEST_STORE=postgres runs the same scenarios on the cluster store (one node, a fresh database each).</summary>
+    public static readonly bool UsePostgres = string.Equals(Environment.GetEnvironmentVariable("CHAT_TEST_STORE"), "postgres", StringComparison.OrdinalIgnoreCase);
 
     private readonly Dictionary<string, string?> _settings;
     private WebApplication? _app;
@@ -66,7 +71,15 @@ internal sealed class ChatServerHost : IAsyncDisposable
             merged[key] = value;
         }
 
-        var host = new ChatServerHost(dataDirectory ?? Path.Combine(Path.GetTempPath(), "chatgrpc-tests", Guid.NewGuid().ToString("N")), merged, time);
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "chatgrpc-tests", Guid.NewGuid().ToString("N"));
+        if (UsePostgres && !merged.ContainsKey("Storage:Provider"))
+        {
+            // One database per data directory, so a restart on the same folder finds the same data.
+            merged["Storage:Provider"] = "Postgres";
+            merged["Storage:ConnectionString"] = await PostgresServer.DatabaseAsync("t" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(dataDirectory)))[..20].ToLowerInvariant());
+        }
+
+        var host = new ChatServerHost(dataDirectory, merged, time);
         await host.StartServerAsync();
         return host;
     }

@@ -84,14 +84,17 @@ public sealed class TokenService
     public static byte[] HashRefreshToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }
 
-/// <summary>The HS256 key: configured, or generated once and kept (owner-only) next to the embedded database.</summary>
+/// <summary>
+/// The HS256 key: configured; or on a cluster generated once and kept in the shared database; or
+/// generated once and kept (owner-only) next to the embedded database.
+/// </summary>
 public sealed class SigningKey
 {
     private SigningKey(byte[] bytes) => Bytes = bytes;
 
     public byte[] Bytes { get; }
 
-    public static SigningKey Resolve(AuthOptions options, string dataDirectory, ILogger logger)
+    public static SigningKey Resolve(AuthOptions options, string dataDirectory, ILogger logger, Func<string>? shared = null)
     {
         if (options.SigningKey.Length > 0)
         {
@@ -104,6 +107,12 @@ public sealed class SigningKey
             }
 
             return new SigningKey(bytes);
+        }
+
+        if (shared is not null)
+        {
+            logger.LogInformation("No Auth:SigningKey configured; using the cluster's key kept in the shared database.");
+            return new SigningKey(Convert.FromBase64String(shared()));
         }
 
         var path = Path.Combine(dataDirectory, "jwt-signing.key");

@@ -1,5 +1,6 @@
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
+using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -13,12 +14,14 @@ public sealed class AdminOperations(
     IRoomStore roomStore,
     IUserStore users,
     IMessageStore messages,
+    IClusterBus bus,
     ChatMetrics metrics,
     TimeProvider time)
 {
     public int Broadcast(ChatUser admin, string title, string body)
     {
         var frame = NotificationFrame(admin, NotificationKind.Broadcast, title, body);
+        bus.Publish(new UserFrame(UserId: null, frame.Payload, ExceptSessionId: null));
         var count = 0;
         foreach (var session in sessions.All)
         {
@@ -33,6 +36,7 @@ public sealed class AdminOperations(
     {
         var user = await RequireUserAsync(userName).ConfigureAwait(false);
         var frame = NotificationFrame(admin, NotificationKind.Direct, title, body);
+        bus.Publish(new UserFrame(user.Id, frame.Payload, ExceptSessionId: null));
         var targets = sessions.OfUser(user.Id);
         foreach (var session in targets)
         {
@@ -47,6 +51,7 @@ public sealed class AdminOperations(
         var user = await RequireUserAsync(userName).ConfigureAwait(false);
         var targets = sessions.OfUser(user.Id);
         var message = reason.Length > 0 ? $"Disconnected by {admin.Name}: {reason}" : $"Disconnected by {admin.Name}.";
+        bus.Publish(new UserKicked(user.Id, message));
         foreach (var session in targets)
         {
             session.Close(new Status(StatusCode.PermissionDenied, message));
@@ -60,16 +65,17 @@ public sealed class AdminOperations(
         var roomId = ChatEngine.RequireRoomId(roomIdText);
         var deleted = await messages.MarkDeletedAsync(roomId, seq, moderator.Id).ConfigureAwait(false)
             ?? throw ChatException.NotFound($"Room '{roomId}' has no message {seq}.");
+        var frame = Frames.Durable(new ServerFrame
+        {
+            MessageDeleted = new MessageDeleted { Room = roomId, Seq = seq, Id = deleted.Id, DeletedBy = moderator.Name },
+        });
+        bus.Publish(new RoomFrame(roomId, frame.Payload, Durable: true, ExceptUserId: null));
         var room = rooms.TryGetLoaded(roomId);
         if (room is null)
         {
             return;
         }
 
-        var frame = Frames.Durable(new ServerFrame
-        {
-            MessageDeleted = new MessageDeleted { Room = roomId, Seq = seq, Id = deleted.Id, DeletedBy = moderator.Name },
-        });
         lock (room.FanoutLock)
         {
             room.Broadcast(frame);

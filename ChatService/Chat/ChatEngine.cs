@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
+using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
 using Google.Protobuf.WellKnownTypes;
@@ -14,12 +15,13 @@ namespace ChatService.Chat;
 public sealed partial class ChatEngine(
     SessionRegistry sessions,
     RoomMembership membership,
-    MessagePipeline pipeline,
+    IMessagePipeline pipeline,
     IRoomStore roomStore,
     IMessageStore messages,
     PresenceTracker presence,
     TypingTracker typing,
     RateLimiter rateLimiter,
+    IClusterBus bus,
     ChatOptions options,
     ChatMetrics metrics,
     TimeProvider time)
@@ -187,6 +189,7 @@ public sealed partial class ChatEngine(
         var stored = await roomStore.SetReadMarkerAsync(roomId, session.User.Id, request.Seq).ConfigureAwait(false);
         var marker = new ReadMarker { Room = roomId, Seq = stored };
         var frame = Frames.Durable(new ServerFrame { ReadMarker = marker });
+        bus.Publish(new UserFrame(session.User.Id, frame.Payload, ExceptSessionId: session.Id));
         foreach (var other in sessions.OfUser(session.User.Id))
         {
             if (other != session)

@@ -6,11 +6,20 @@ using ChatService.Storage;
 
 namespace ChatService.Chat;
 
+/// <summary>How a send becomes a stored, numbered message that reaches the room's subscribers in seq order.</summary>
+public interface IMessagePipeline
+{
+    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text);
+
+    /// <summary>Brings the room's delivered seq up to the store's, before a joiner takes it as its watermark.</summary>
+    Task CatchUpAsync(Room room);
+}
+
 /// <summary>
-/// The path of a message from send to subscribers: dedupe by (sender, client_msg_id), seq assigned
-/// under the room's send lock, queued for group commit, fanned out after commit in seq order.
+/// One node's path of a message from send to subscribers: dedupe by (sender, client_msg_id), seq
+/// assigned under the room's send lock, queued for group commit, fanned out after commit in seq order.
 /// </summary>
-public sealed class MessagePipeline(IMessageStore messages, ChatMetrics metrics, TimeProvider time)
+public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metrics, TimeProvider time) : IMessagePipeline
 {
     private readonly ConcurrentDictionary<(string Sender, string ClientMsgId), Task<StoredMessage>> _inflight = new();
 
@@ -53,7 +62,7 @@ public sealed class MessagePipeline(IMessageStore messages, ChatMetrics metrics,
                 message = new StoredMessage(
                     room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow(), null);
                 room.LastAssignedSeq = message.Seq;
-                committed = messages.AppendAsync(message, generation, m => Deliver(room, m));
+                committed = messages.AppendAsync(message, generation, room.DeliverMessage);
             }
             finally
             {
@@ -84,14 +93,6 @@ public sealed class MessagePipeline(IMessageStore messages, ChatMetrics metrics,
         }
     }
 
-    /// <summary>Runs on the store's writer after commit, in seq order: the stored order is the delivered order.</summary>
-    private static void Deliver(Room room, StoredMessage message)
-    {
-        var frame = Frames.Message(message);
-        lock (room.FanoutLock)
-        {
-            room.DeliveredSeq = message.Seq;
-            room.Broadcast(frame);
-        }
-    }
+    /// <summary>Nothing to catch up: every message of this node's rooms is delivered by the writer that committed it.</summary>
+    public Task CatchUpAsync(Room room) => Task.CompletedTask;
 }

@@ -1,49 +1,58 @@
 using ChatGrpc.Contracts.V1;
+using ChatService.Cluster;
 using ChatService.Storage;
 using Google.Protobuf.WellKnownTypes;
 
 namespace ChatService.Chat;
 
 /// <summary>
-/// Presence per user over all their connections. A user whose last connection closes stays online
-/// for a grace period, so a reconnect does not flap; then goes offline with last_seen persisted.
-/// Changes go to every connection in a room the user belongs to.
+/// Presence per user over all their connections, on this node and (through leases) on others. A
+/// user whose last connection here closes stays online for a grace period, so a reconnect does not
+/// flap; then this node lets go. A user is offline when no node holds them. Changes of what everyone
+/// should see go to every local connection in a room the user belongs to.
 /// </summary>
 public sealed class PresenceTracker(
     RoomRegistry rooms,
     IRoomStore roomStore,
     IUserStore users,
+    IPresenceLeases leases,
+    IClusterBus bus,
     ChatOptions options,
     TimeProvider time,
     ILogger<PresenceTracker> logger)
 {
     private readonly object _gate = new();
-    private readonly Dictionary<string, UserPresence> _users = new();
+    private readonly Dictionary<string, UserPresence> _local = new();
+    private readonly Dictionary<string, RemotePresence> _remote = new();
+    private Task _leaseWrites = Task.CompletedTask;
 
     public void Connected(ChatUser user)
     {
-        bool announce;
+        bool changed;
         lock (_gate)
         {
-            if (!_users.TryGetValue(user.Id, out var state))
+            var before = Effective(user.Id);
+            if (!_local.TryGetValue(user.Id, out var state))
             {
-                _users[user.Id] = state = new UserPresence(user);
+                _local[user.Id] = state = new UserPresence(user);
             }
 
             state.Connections++;
             state.GraceTimer?.Dispose();
             state.GraceTimer = null;
-            announce = state.Status == PresenceStatus.Offline;
-            if (announce)
+            if (state.Status == PresenceStatus.Offline)
             {
                 state.Status = PresenceStatus.Online;
                 state.StatusText = "";
+                QueueLeaseWrite(user.Id, () => leases.HoldAsync(user.Id, PresenceStatus.Online, ""));
             }
+
+            changed = Effective(user.Id) != before;
         }
 
-        if (announce)
+        if (changed)
         {
-            Announce(user.Id);
+            Announce(user.Id, persistLastSeen: false);
         }
     }
 
@@ -51,7 +60,7 @@ public sealed class PresenceTracker(
     {
         lock (_gate)
         {
-            if (!_users.TryGetValue(user.Id, out var state) || --state.Connections > 0)
+            if (!_local.TryGetValue(user.Id, out var state) || --state.Connections > 0)
             {
                 return;
             }
@@ -63,28 +72,36 @@ public sealed class PresenceTracker(
 
     public void Set(ChatUser user, PresenceStatus status, string text)
     {
+        bool changed;
         lock (_gate)
         {
-            if (!_users.TryGetValue(user.Id, out var state) || state.Connections == 0)
+            if (!_local.TryGetValue(user.Id, out var state) || state.Connections == 0)
             {
                 return;
             }
 
+            var before = Effective(user.Id);
             state.Status = status;
             state.StatusText = text;
+            QueueLeaseWrite(user.Id, () => leases.HoldAsync(user.Id, status, text));
+            changed = Effective(user.Id) != before;
         }
 
-        Announce(user.Id);
+        if (changed)
+        {
+            Announce(user.Id, persistLastSeen: false);
+        }
     }
 
-    /// <summary>Current presence; users never seen online get OFFLINE with their stored last_seen.</summary>
+    /// <summary>Current presence; users online nowhere get OFFLINE with their stored last_seen.</summary>
     public Presence Get(UserRecord user)
     {
         lock (_gate)
         {
-            if (_users.TryGetValue(user.Id, out var state) && state.Status != PresenceStatus.Offline)
+            var (status, text) = Effective(user.Id);
+            if (status != PresenceStatus.Offline)
             {
-                return new Presence { UserId = user.Id, UserName = user.Name, Status = state.Status, StatusText = state.StatusText };
+                return new Presence { UserId = user.Id, UserName = user.Name, Status = status, StatusText = text };
             }
         }
 
@@ -97,46 +114,142 @@ public sealed class PresenceTracker(
         return presence;
     }
 
-    private void GoOffline(string userId)
+    /// <summary>Re-reads what other nodes hold for these users (null: everyone) and announces what changed.</summary>
+    public async Task RefreshRemoteAsync(IReadOnlyCollection<string>? userIds)
+    {
+        var others = await leases.ReadOthersAsync(userIds).ConfigureAwait(false);
+        var changed = new List<string>();
+        lock (_gate)
+        {
+            foreach (var userId in userIds ?? [.. _remote.Keys.Union(others.Keys)])
+            {
+                var before = Effective(userId);
+                if (others.TryGetValue(userId, out var remote))
+                {
+                    _remote[userId] = remote;
+                }
+                else
+                {
+                    _remote.Remove(userId);
+                }
+
+                if (Effective(userId) != before)
+                {
+                    changed.Add(userId);
+                }
+            }
+        }
+
+        foreach (var userId in changed)
+        {
+            Announce(userId, persistLastSeen: false);
+        }
+    }
+
+    /// <summary>Waits for this node's lease writes queued so far (tests and shutdown).</summary>
+    public Task LeaseWritesDone()
     {
         lock (_gate)
         {
-            if (!_users.TryGetValue(userId, out var state) || state.Connections > 0)
+            return _leaseWrites;
+        }
+    }
+
+    private (PresenceStatus Status, string Text) Effective(string userId)
+    {
+        if (_local.TryGetValue(userId, out var local) && local.Status != PresenceStatus.Offline)
+        {
+            return (local.Status, local.StatusText);
+        }
+
+        return _remote.TryGetValue(userId, out var remote) ? (remote.Status, remote.StatusText) : (PresenceStatus.Offline, "");
+    }
+
+    private void GoOffline(string userId)
+    {
+        bool changed;
+        lock (_gate)
+        {
+            if (!_local.TryGetValue(userId, out var state) || state.Connections > 0)
             {
                 return;
             }
 
+            var before = Effective(userId);
             state.Status = PresenceStatus.Offline;
             state.LastSeen = time.GetUtcNow();
             state.GraceTimer?.Dispose();
             state.GraceTimer = null;
+            QueueLeaseWrite(userId, () => leases.ReleaseAsync(userId));
+            changed = Effective(userId) != before;
         }
 
-        Announce(userId);
+        if (changed)
+        {
+            Announce(userId, persistLastSeen: true);
+        }
     }
 
-    private void Announce(string userId) => _ = AnnounceAsync(userId);
+    /// <summary>Lease writes go out one at a time, in the order the changes happened here, each followed by a signal.</summary>
+    private void QueueLeaseWrite(string userId, Func<Task> write)
+    {
+        if (leases is NoPresenceLeases)
+        {
+            return;
+        }
 
-    private async Task AnnounceAsync(string userId)
+        _leaseWrites = _leaseWrites.ContinueWith(
+            async _ =>
+            {
+                try
+                {
+                    await write().ConfigureAwait(false);
+                    bus.Publish(new PresenceChanged(userId));
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "Writing the presence lease of {User} failed", userId);
+                }
+            },
+            CancellationToken.None,
+            TaskContinuationOptions.None,
+            TaskScheduler.Default).Unwrap();
+    }
+
+    private void Announce(string userId, bool persistLastSeen) => _ = AnnounceAsync(userId, persistLastSeen);
+
+    private async Task AnnounceAsync(string userId, bool persistLastSeen)
     {
         try
         {
-            Presence presence;
+            PresenceStatus status;
+            string text;
+            string? name;
             DateTimeOffset? lastSeen;
             lock (_gate)
             {
-                var state = _users[userId];
-                lastSeen = state.Status == PresenceStatus.Offline ? state.LastSeen : null;
-                presence = new Presence { UserId = userId, UserName = state.User.Name, Status = state.Status, StatusText = state.StatusText };
-                if (lastSeen is { } seen)
-                {
-                    presence.LastSeen = Timestamp.FromDateTimeOffset(seen);
-                }
+                (status, text) = Effective(userId);
+                _local.TryGetValue(userId, out var local);
+                name = local?.User.Name;
+                lastSeen = local?.LastSeen;
             }
 
-            if (lastSeen is { } persisted)
+            if (persistLastSeen && lastSeen is { } seen)
             {
-                await users.SetLastSeenAsync(userId, persisted).ConfigureAwait(false);
+                await users.SetLastSeenAsync(userId, seen).ConfigureAwait(false);
+            }
+
+            if (name is null)
+            {
+                var record = await users.FindByIdAsync(userId).ConfigureAwait(false);
+                name = record?.Name ?? "";
+                lastSeen = record?.LastSeen;
+            }
+
+            var presence = new Presence { UserId = userId, UserName = name, Status = status, StatusText = text };
+            if (status == PresenceStatus.Offline && lastSeen is { } last)
+            {
+                presence.LastSeen = Timestamp.FromDateTimeOffset(last);
             }
 
             var frame = Frames.Ephemeral(new ServerFrame { Presence = new PresenceEvent { Presence = presence } });

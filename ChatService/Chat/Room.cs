@@ -22,6 +22,9 @@ public sealed class Room(RoomRecord record)
 
     public object FanoutLock { get; } = new();
 
+    /// <summary>Serializes catching up from a shared store, so a room's messages are delivered once and in seq order.</summary>
+    public SemaphoreSlim DeliveryLock { get; } = new(1, 1);
+
     /// <summary>Newest seq fanned out; guarded by <see cref="FanoutLock"/>.</summary>
     public ulong DeliveredSeq { get; set; }
 
@@ -31,6 +34,17 @@ public sealed class Room(RoomRecord record)
     public void AddSubscriber(RoomSubscription subscription) => Subscribers = [.. Subscribers, subscription];
 
     public void RemoveSubscriber(RoomSubscription subscription) => Subscribers = Subscribers.Where(s => s != subscription).ToArray();
+
+    /// <summary>Fans out a committed message; callers deliver seqs in order, one at a time.</summary>
+    public void DeliverMessage(StoredMessage message)
+    {
+        var frame = Frames.Message(message);
+        lock (FanoutLock)
+        {
+            DeliveredSeq = message.Seq;
+            Broadcast(frame);
+        }
+    }
 
     /// <summary>Sends a frame to every subscriber. Call under <see cref="FanoutLock"/> for durable frames that must keep order.</summary>
     public void Broadcast(OutboundFrame frame, string? exceptUserId = null)

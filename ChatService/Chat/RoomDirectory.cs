@@ -1,3 +1,4 @@
+using ChatService.Cluster;
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
 using ChatService.Storage;
@@ -11,6 +12,7 @@ public sealed class RoomDirectory(
     IMessageStore messages,
     PresenceTracker presence,
     SessionRegistry sessions,
+    IClusterBus bus,
     ChatOptions options,
     TimeProvider time)
 {
@@ -115,10 +117,18 @@ public sealed class RoomDirectory(
         return (await rooms.GetListingAsync(roomId, caller.Id).ConfigureAwait(false))!.ToProto();
     }
 
-    /// <summary>Tells every connected device of each new member, so a new room or DM shows up at once.</summary>
+    /// <summary>Tells every connected device of each new member, on every node, so a new room or DM shows up at once.</summary>
     private async Task TellAddedAsync(string roomId, ChatUser addedBy, IEnumerable<string> memberIds)
     {
-        foreach (var memberId in memberIds.Where(id => id != addedBy.Id).Distinct())
+        var members = memberIds.Where(id => id != addedBy.Id).Distinct().ToArray();
+        bus.Publish(new RoomCreated(roomId, addedBy.Id, addedBy.Name, members));
+        await TellAddedHereAsync(roomId, addedBy.Name, members).ConfigureAwait(false);
+    }
+
+    /// <summary>The part of <see cref="TellAddedAsync"/> for this node's devices.</summary>
+    public async Task TellAddedHereAsync(string roomId, string addedByName, IEnumerable<string> memberIds)
+    {
+        foreach (var memberId in memberIds)
         {
             var devices = sessions.OfUser(memberId);
             if (devices.Count == 0 || await rooms.GetListingAsync(roomId, memberId).ConfigureAwait(false) is not { } listing)
@@ -126,7 +136,7 @@ public sealed class RoomDirectory(
                 continue;
             }
 
-            var frame = Frames.Durable(new ServerFrame { RoomAdded = new RoomAdded { Room = listing.ToProto(), AddedBy = addedBy.Name } });
+            var frame = Frames.Durable(new ServerFrame { RoomAdded = new RoomAdded { Room = listing.ToProto(), AddedBy = addedByName } });
             foreach (var device in devices)
             {
                 device.Send(frame);

@@ -1,5 +1,6 @@
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
+using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
 
@@ -11,11 +12,13 @@ namespace ChatService.Chat;
 /// </summary>
 public sealed class RoomMembership(
     RoomRegistry rooms,
+    IMessagePipeline pipeline,
     IRoomStore roomStore,
     IMessageStore messages,
     PresenceTracker presence,
     TypingTracker typing,
     RateLimiter rateLimiter,
+    IClusterBus bus,
     ChatOptions options)
 {
     public async Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId)
@@ -42,6 +45,8 @@ public sealed class RoomMembership(
             Unsubscribe(previous, announce: false);
         }
 
+        // On a cluster this node may not have heard of the newest messages yet; a resume must see them.
+        await pipeline.CatchUpAsync(room).ConfigureAwait(false);
         var subscription = new RoomSubscription(session, room, options.OutboxCapacity);
         ulong watermark;
         bool firstForUser;
@@ -158,5 +163,7 @@ public sealed class RoomMembership(
         {
             room.Broadcast(frame, exceptUserId: user.Id);
         }
+
+        bus.Publish(new RoomFrame(room.Id, frame.Payload, Durable: true, ExceptUserId: user.Id));
     }
 }

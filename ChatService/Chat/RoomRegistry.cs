@@ -36,8 +36,8 @@ public sealed class RoomRegistry(IRoomStore rooms, IMessageStore messages)
             return null;
         }
 
-        var generation = messages.Generation;
+        // SeqGeneration stays unset: a node that assigns seqs in memory reads its own starting point on the first send.
         var last = await messages.LastSeqAsync(roomId).ConfigureAwait(false);
-        return new Room(record) { LastAssignedSeq = last, SeqGeneration = generation, DeliveredSeq = last };
+        return new Room(record) { DeliveredSeq = last };
     }
 }

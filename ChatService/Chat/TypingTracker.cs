@@ -1,4 +1,5 @@
 using ChatGrpc.Contracts.V1;
+using ChatService.Cluster;
 
 namespace ChatService.Chat;
 
@@ -6,7 +7,7 @@ namespace ChatService.Chat;
 /// Who is typing where. Never stored. Repeated "typing" refreshes are coalesced into one event;
 /// a user who stops refreshing is cleared after the expiry, as is one who sends or leaves.
 /// </summary>
-public sealed class TypingTracker(ChatOptions options, TimeProvider time)
+public sealed class TypingTracker(IClusterBus bus, ChatOptions options, TimeProvider time)
 {
     private readonly object _gate = new();
     private readonly Dictionary<(string Room, string User), ITimer> _active = new();
@@ -51,12 +52,13 @@ public sealed class TypingTracker(ChatOptions options, TimeProvider time)
         Announce(room, user, active: false);
     }
 
-    private static void Announce(Room room, ChatUser user, bool active)
+    private void Announce(Room room, ChatUser user, bool active)
     {
         var frame = Frames.Ephemeral(new ServerFrame
         {
             Typing = new TypingEvent { Room = room.Id, UserId = user.Id, UserName = user.Name, Active = active },
         });
         room.Broadcast(frame, exceptUserId: user.Id);
+        bus.Publish(new RoomFrame(room.Id, frame.Payload, Durable: false, ExceptUserId: user.Id));
     }
 }

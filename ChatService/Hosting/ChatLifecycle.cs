@@ -39,8 +39,15 @@ internal sealed class ChatLifecycle(
             var existing = await users.FindByNameAsync(auth.BootstrapAdminUser, cancellationToken).ConfigureAwait(false);
             if (existing is null)
             {
-                await authApi.CreateUserAsync(auth.BootstrapAdminUser, auth.BootstrapAdminPassword, Role.Admin).ConfigureAwait(false);
-                logger.LogInformation("Created admin '{Admin}' from Auth:BootstrapAdminUser.", auth.BootstrapAdminUser);
+                try
+                {
+                    await authApi.CreateUserAsync(auth.BootstrapAdminUser, auth.BootstrapAdminPassword, Role.Admin).ConfigureAwait(false);
+                    logger.LogInformation("Created admin '{Admin}' from Auth:BootstrapAdminUser.", auth.BootstrapAdminUser);
+                }
+                catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
+                {
+                    // Another node of the cluster, starting at the same moment, created it first.
+                }
             }
         }
         else if (await users.CountWithRoleAsync(Role.Admin, cancellationToken).ConfigureAwait(false) == 0)

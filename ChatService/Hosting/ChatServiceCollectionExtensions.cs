@@ -26,22 +26,7 @@ public static class ChatServiceCollectionExtensions
         services.TryAddTimeProvider();
         services.AddSingleton<ChatMetrics>();
 
-        services.AddSingleton<SqliteDatabase>();
-        if (storage.PersistMessages)
-        {
-            services.AddSingleton<SqliteMessageStore>();
-            services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<SqliteMessageStore>());
-        }
-        else
-        {
-            services.AddSingleton<IMessageStore, InMemoryMessageStore>();
-        }
-
-        services.AddSingleton<ISqlDatabase>(sp => sp.GetRequiredService<SqliteDatabase>());
-        services.AddSingleton<IUserStore, SqlUserStore>();
-        services.AddSingleton<IRoomStore, SqlRoomStore>();
-
-        services.AddSingleton(sp => SigningKey.Resolve(auth, storage.DataDirectory, sp.GetRequiredService<ILoggerFactory>().CreateLogger("ChatService.Auth")));
+        services.AddChatStorage(storage, auth, configuration);
         services.AddSingleton<TokenService>();
         services.AddSingleton<CallAuthenticator>();
 
@@ -50,7 +35,6 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TypingTracker>();
-        services.AddSingleton<MessagePipeline>();
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<ChatEngine>();
         services.AddSingleton<RoomDirectory>();

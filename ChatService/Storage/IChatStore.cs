@@ -53,25 +53,13 @@ public interface IRoomStore
     Task<int> CountAsync(CancellationToken cancellationToken = default);
 }
 
-/// <summary>The message log: append with group commit, read ranges, find by idempotency key.</summary>
+/// <summary>The message log as every node reads it: ranges, idempotency keys, moderation.</summary>
 public interface IMessageStore
 {
     /// <summary>The store's epoch: a random id fixed when the database was created.</summary>
     string Epoch { get; }
 
-    /// <summary>
-    /// Bumped whenever a commit fails. Seqs assigned under an older generation are refused, so a
-    /// failed batch can never leave a gap: callers re-read <see cref="LastSeqAsync"/> when it changes.
-    /// </summary>
-    int Generation { get; }
-
     Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default);
-
-    /// <summary>
-    /// Queues a message (its seq already assigned under <paramref name="generation"/>) for the next group
-    /// commit. <paramref name="onCommitted"/> runs after the commit, in append order, before the task completes.
-    /// </summary>
-    Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted);
 
     Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default);
 
@@ -84,4 +72,37 @@ public interface IMessageStore
 
     /// <summary>Waits until everything appended so far is committed.</summary>
     Task FlushAsync();
+}
+
+/// <summary>
+/// One node's log: the caller assigns seqs in memory (under the room's send lock) and the store
+/// commits appends in groups, in order.
+/// </summary>
+public interface IGroupCommitLog : IMessageStore
+{
+    /// <summary>
+    /// Bumped whenever a commit fails. Seqs assigned under an older generation are refused, so a
+    /// failed batch can never leave a gap: callers re-read <see cref="IMessageStore.LastSeqAsync"/> when it changes.
+    /// </summary>
+    int Generation { get; }
+
+    /// <summary>
+    /// Queues a message (its seq already assigned under <paramref name="generation"/>) for the next group
+    /// commit. <paramref name="onCommitted"/> runs after the commit, in append order, before the task completes.
+    /// </summary>
+    Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted);
+}
+
+/// <summary>
+/// A log shared by many nodes: the database assigns each room's next seq inside the insert, so
+/// concurrent writers anywhere stay gapless, and a unique (sender, client_msg_id) makes sends idempotent.
+/// </summary>
+public interface ISequencingMessageStore : IMessageStore
+{
+    /// <summary>Stores a message with the room's next seq, or returns the one already stored under this idempotency key.</summary>
+    Task<(StoredMessage Message, bool Duplicate)> InsertAsync(
+        string roomId, string senderId, string senderName, string clientMsgId, string text, DateTimeOffset sentAt, CancellationToken cancellationToken = default);
+
+    /// <summary>Each room's newest seq, for a node checking in one query what signals it may have missed.</summary>
+    Task<IReadOnlyDictionary<string, ulong>> LastSeqsAsync(IReadOnlyCollection<string> roomIds, CancellationToken cancellationToken = default);
 }

@@ -5,7 +5,7 @@ namespace ChatService.Storage;
 /// what persistence costs, and for throwaway servers. Keeps the newest messages of each room in memory;
 /// a restart starts a new epoch, so clients reset instead of resuming into a gap.
 /// </summary>
-public sealed class InMemoryMessageStore(StorageOptions options) : IMessageStore
+public sealed class InMemoryMessageStore(StorageOptions options) : IGroupCommitLog
 {
     private readonly object _gate = new();
     private readonly Dictionary<string, RoomLog> _rooms = new();

@@ -10,7 +10,7 @@ namespace ChatService.Storage;
 /// transaction, then runs each message's after-commit callback in order: acks and fan-out never
 /// get ahead of the disk, and many messages share one fsync.
 /// </summary>
-public sealed class SqliteMessageStore : IMessageStore, IAsyncDisposable
+public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
 {
     private readonly SqliteDatabase _database;
     private readonly int _maxBatch;

@@ -1,0 +1,225 @@
+using ChatGrpc.Contracts.V1;
+using ChatGrpc.Wire;
+using ChatService.Cluster;
+using ChatService.Tests.Chat;
+using ChatService.Tests.Infrastructure;
+
+namespace ChatService.Tests.Cluster;
+
+/// <summary>Three nodes on one Postgres: the single-node guarantees hold across nodes.</summary>
+[TestClass]
+public sealed class ClusterTests
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
+
+    [TestMethod]
+    public async Task Send_ConcurrentSendersOnThreeNodes_EveryClientSeesOneGaplessOrder()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var users = new[] { await cluster[0].RegisterAsync(), await cluster[1].RegisterAsync(), await cluster[2].RegisterAsync() };
+        var room = await cluster[0].CreateRoomAsync(users[0]);
+        var connections = new List<ChatConnection>();
+        for (var i = 0; i < 3; i++)
+        {
+            connections.Add(await cluster[i].ConnectAndJoinAsync(users[i], room));
+        }
+
+        const int perSender = 15;
+        await Task.WhenAll(connections.Select((connection, i) => Task.Run(async () =>
+        {
+            for (var k = 0; k < perSender; k++)
+            {
+                await connection.SendAsync(room, $"from node {i}, message {k}");
+            }
+        })));
+
+        var orders = new List<string[]>();
+        foreach (var connection in connections)
+        {
+            var received = await connection.WaitForCountAsync(f => f.Message?.Room == room, 3 * perSender, Patience);
+            CollectionAssert.AreEqual(Enumerable.Range(1, 3 * perSender).Select(n => (ulong)n).ToArray(), received.Select(f => f.Message.Seq).ToArray());
+            orders.Add(received.Select(f => f.Message.Id).ToArray());
+        }
+
+        CollectionAssert.AreEqual(orders[0], orders[1]);
+        CollectionAssert.AreEqual(orders[0], orders[2]);
+        for (var i = 0; i < 3; i++)
+        {
+            var history = await cluster[i].Chat.History(new HistoryRequest { Room = room, Limit = 100 }, users[i].Options()).ResponseAsync.WaitAsync(Patience);
+            CollectionAssert.AreEqual(orders[0], history.Messages.Select(m => m.Id).ToArray(), $"history on node {i}");
+        }
+
+        foreach (var connection in connections)
+        {
+            await connection.DisposeAsync();
+        }
+    }
+
+    [TestMethod]
+    public async Task Send_RetryOnAnotherNodeWithSameClientMsgId_StoredOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var alice = await cluster[0].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        await using var first = await cluster[0].ConnectAndJoinAsync(alice, room);
+        await using var second = await cluster[1].ConnectAndJoinAsync(alice, room);
+
+        var original = await first.SendAsync(room, "once", "key-1");
+        var retry = await second.SendAsync(room, "once", "key-1");
+
+        Assert.IsFalse(original.Duplicate);
+        Assert.IsTrue(retry.Duplicate);
+        Assert.AreEqual(original.Seq, retry.Seq);
+        var history = await cluster[1].Chat.History(new HistoryRequest { Room = room, Limit = 10 }, alice.Options()).ResponseAsync.WaitAsync(Patience);
+        Assert.AreEqual(1, history.Messages.Count);
+    }
+
+    [TestMethod]
+    public async Task Send_MessageOver8000Bytes_CrossesNodes()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var alice = await cluster[0].RegisterAsync();
+        var bob = await cluster[1].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
+        await using var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+        // 15,000 characters, 45,000 bytes of UTF-8: far over NOTIFY's 8000-byte payload limit.
+        var text = string.Concat(Enumerable.Repeat("日本語", 5000));
+
+        await aliceOnFirst.SendAsync(room, text);
+
+        var received = await bobOnSecond.WaitForAsync(f => f.Message?.Room == room, Patience);
+        Assert.AreEqual(text, received.Message.Text);
+    }
+
+    [TestMethod]
+    public async Task Notify_BodyOver8000Bytes_ReachesUserOnAnotherNode()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var admin = await cluster[0].LoginAdminAsync();
+        var bob = await cluster[1].RegisterAsync();
+        await using var bobOnSecond = await cluster[1].ConnectAsync(bob);
+        var body = string.Concat(Enumerable.Repeat("€", 4000)); // 12,000 bytes: the signal travels by reference
+
+        await cluster[0].Admin.Notify(new NotifyRequest { UserName = bob.Name, Title = "big", Body = body }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+
+        var note = await bobOnSecond.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Notification, Patience);
+        Assert.AreEqual(body, note.Notification.Body);
+    }
+
+    [TestMethod]
+    public async Task Signals_ListenerConnectionDropped_MissedMessagesStillArriveInOrder()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var alice = await cluster[0].RegisterAsync();
+        var bob = await cluster[1].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
+        await using var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+
+        var ended = await PostgresServer.TerminateConnectionsAsync(PostgresSignalBus.ListenerApplicationName("n1"));
+        for (var i = 1; i <= 10; i++)
+        {
+            await aliceOnFirst.SendAsync(room, $"while bob's node was deaf {i}");
+        }
+
+        Assert.AreEqual(1, ended, "node n1's listener connection was ended");
+        var received = await bobOnSecond.WaitForCountAsync(f => f.Message?.Room == room, 10, Patience);
+        CollectionAssert.AreEqual(Enumerable.Range(1, 10).Select(n => (ulong)n).ToArray(), received.Select(f => f.Message.Seq).ToArray());
+    }
+
+    [TestMethod]
+    public async Task Resume_OnAnotherNode_GetsExactlyTheMissedMessages()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var alice = await cluster[0].RegisterAsync();
+        var bob = await cluster[2].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        await using var bobOnThird = await cluster[2].ConnectAndJoinAsync(bob, room);
+        var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
+        for (var i = 1; i <= 3; i++)
+        {
+            await bobOnThird.SendAsync(room, $"before {i}");
+        }
+
+        await aliceOnFirst.WaitForCountAsync(f => f.Message?.Room == room, 3, Patience);
+        var epoch = aliceOnFirst.Welcome.StoreEpoch;
+        await aliceOnFirst.DisposeAsync();
+        for (var i = 1; i <= 4; i++)
+        {
+            await bobOnThird.SendAsync(room, $"while alice was away {i}");
+        }
+
+        await using var aliceOnSecond = await cluster[1].ConnectAsync(alice);
+        Assert.AreEqual(epoch, aliceOnSecond.Welcome.StoreEpoch, "every node reports the shared store's epoch");
+        var joined = await aliceOnSecond.JoinAsync(room, afterSeq: 3, epoch: epoch);
+        await bobOnThird.SendAsync(room, "after the resume");
+
+        Assert.AreEqual(ResumeResult.Complete, joined.Resume);
+        var received = await aliceOnSecond.WaitForCountAsync(f => f.Message?.Room == room, 5, Patience);
+        await Task.Delay(300);
+        CollectionAssert.AreEqual(new ulong[] { 4, 5, 6, 7, 8 }, aliceOnSecond.Messages(room).Select(m => m.Seq).ToArray());
+        Assert.AreEqual("after the resume", received[^1].Message.Text);
+    }
+
+    [TestMethod]
+    public async Task Typing_OnOneNode_ShownToMembersOnAnother()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var alice = await cluster[0].RegisterAsync();
+        var bob = await cluster[1].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
+        await using var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+
+        await aliceOnFirst.SendFrameAsync(new ClientFrame { Typing = new SetTypingRequest { Room = room, Active = true } });
+
+        var typing = await bobOnSecond.WaitForAsync(f => f.Typing?.Room == room, Patience);
+        Assert.AreEqual(alice.User.Id, typing.Typing.UserId);
+        Assert.IsTrue(typing.Typing.Active);
+    }
+
+    [TestMethod]
+    public async Task Presence_UserOnTwoNodes_OnlineOnceAndOfflineOnlyWhenBothClose()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var alice = await cluster[0].RegisterAsync();
+        var bob = await cluster[1].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
+        var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+        var bobOnThird = await cluster[2].ConnectAndJoinAsync(bob, room);
+        await aliceOnFirst.WaitForAsync(IsPresence(bob, PresenceStatus.Online), Patience);
+
+        await bobOnThird.DisposeAsync();
+        await Task.Delay(TimeSpan.FromSeconds(3)); // past bob's grace on the third node
+        Assert.AreEqual(1, aliceOnFirst.Frames.Count(IsPresence(bob, PresenceStatus.Online)), "online announced once");
+        Assert.AreEqual(0, aliceOnFirst.Frames.Count(IsPresence(bob, PresenceStatus.Offline)), "still online on the second node");
+
+        await bobOnSecond.DisposeAsync();
+        await aliceOnFirst.WaitForAsync(IsPresence(bob, PresenceStatus.Offline), Patience);
+    }
+
+    [TestMethod]
+    public async Task Admin_KickAndBroadcast_ReachEveryNode()
+    {
+        await using var cluster = await TestCluster.StartAsync(3);
+        var admin = await cluster[0].LoginAdminAsync();
+        var troll = await cluster[0].RegisterAsync();
+        var carol = await cluster[0].RegisterAsync();
+        await using var carolOnSecond = await cluster[1].ConnectAsync(carol);
+        await using var trollOnThird = await cluster[2].ConnectAsync(troll);
+
+        await cluster[0].Admin.Broadcast(new BroadcastRequest { Title = "maintenance", Body = "at noon" }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+        await cluster[0].Admin.Kick(new KickRequest { UserName = troll.Name, Reason = "spam" }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+
+        var note = await carolOnSecond.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Notification, Patience);
+        Assert.AreEqual("maintenance", note.Notification.Title);
+        var status = await trollOnThird.WaitForEndAsync(Patience);
+        Assert.AreEqual(StatusCode.PermissionDenied, status.Code);
+        StringAssert.Contains(status.Detail, "spam");
+    }
+
+    private static Func<ServerFrame, bool> IsPresence(TestUser user, PresenceStatus status) =>
+        f => f.FrameCase == ServerFrame.FrameOneofCase.Presence && f.Presence.Presence.UserId == user.User.Id && f.Presence.Presence.Status == status;
+}

@@ -1,0 +1,85 @@
+using ChatGrpc.Wire;
+using ChatService.Chat;
+
+namespace ChatService.Cluster;
+
+/// <summary>Applies other nodes' signals to this node's rooms and sessions.</summary>
+internal sealed class ClusterSignalHandler(
+    IClusterBus bus,
+    RoomRegistry rooms,
+    SessionRegistry sessions,
+    RoomFeed feed,
+    PresenceTracker presence,
+    RoomDirectory directory,
+    ClusterHealing healing,
+    ILogger<ClusterSignalHandler> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var signal in bus.Incoming.ReadAllAsync(stoppingToken).ConfigureAwait(false))
+        {
+            try
+            {
+                Apply(signal);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Applying {Signal} from the cluster failed", signal.GetType().Name);
+            }
+        }
+    }
+
+    private void Apply(ClusterSignal signal)
+    {
+        switch (signal)
+        {
+            case RoomAdvanced advanced when rooms.TryGetLoaded(advanced.RoomId) is { } room:
+                // Not awaited: one slow room read must not hold up every other room's signals.
+                Observe(feed.AdvanceAsync(room, advanced.Seq), signal);
+                break;
+            case RoomFrame frame when rooms.TryGetLoaded(frame.RoomId) is { } room:
+                var roomFrame = new OutboundFrame(frame.Frame, frame.Durable);
+                lock (room.FanoutLock)
+                {
+                    room.Broadcast(roomFrame, frame.ExceptUserId);
+                }
+
+                break;
+            case UserFrame frame:
+                var userFrame = new OutboundFrame(frame.Frame, Durable: true);
+                foreach (var session in frame.UserId is null ? sessions.All : sessions.OfUser(frame.UserId))
+                {
+                    if (session.Id != frame.ExceptSessionId)
+                    {
+                        session.Send(userFrame);
+                    }
+                }
+
+                break;
+            case UserKicked kicked:
+                foreach (var session in sessions.OfUser(kicked.UserId))
+                {
+                    session.Close(new Status(StatusCode.PermissionDenied, kicked.Message));
+                }
+
+                break;
+            case PresenceChanged changed:
+                Observe(presence.RefreshRemoteAsync([changed.UserId]), signal);
+                break;
+            case RoomCreated created:
+                Observe(directory.TellAddedHereAsync(created.RoomId, created.AddedByName, created.MemberIds), signal);
+                break;
+            case ListenerResumed:
+                logger.LogInformation("Re-reading rooms and presence after a gap in cluster signals.");
+                Observe(healing.HealAsync(presenceToo: true), signal);
+                break;
+        }
+    }
+
+    private void Observe(Task task, ClusterSignal signal) =>
+        task.ContinueWith(
+            t => logger.LogError(t.Exception, "Applying {Signal} from the cluster failed", signal.GetType().Name),
+            CancellationToken.None,
+            TaskContinuationOptions.OnlyOnFaulted,
+            TaskScheduler.Default);
+}

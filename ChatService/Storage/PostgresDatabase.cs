@@ -1,0 +1,151 @@
+using System.Data.Common;
+using System.Security.Cryptography;
+using Npgsql;
+
+namespace ChatService.Storage;
+
+/// <summary>
+/// The shared Postgres database of a cluster: a pooled data source, schema migrations on start
+/// (serialized across nodes by an advisory lock, so nodes may start together), and the values every
+/// node must agree on: the store epoch and, unless configured, the token signing key.
+/// </summary>
+public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable
+{
+    private const string UniqueViolation = "23505";
+    private const long MigrationLockId = 0x43686174_4772_7063; // any constant shared by every node
+
+    public PostgresDatabase(StorageOptions options)
+    {
+        if (string.IsNullOrWhiteSpace(options.ConnectionString))
+        {
+            throw new InvalidOperationException(
+                "Storage:Provider is Postgres but Storage:ConnectionString is empty. Set it, for example CHAT_Storage__ConnectionString=\"Host=db;Username=chat;Password=...;Database=chat\".");
+        }
+
+        var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        ConnectionString = builder.ConnectionString;
+        DataSource = NpgsqlDataSource.Create(builder);
+        Migrate();
+        Epoch = SharedValue("epoch", () => Convert.ToHexString(RandomNumberGenerator.GetBytes(8)).ToLowerInvariant());
+    }
+
+    public string Epoch { get; }
+
+    public NpgsqlDataSource DataSource { get; }
+
+    public string ConnectionString { get; }
+
+    public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
+        await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+
+    public bool IsUniqueViolation(DbException exception) => exception is PostgresException { SqlState: UniqueViolation };
+
+    /// <summary>A value the first node to ask creates and every later one reads.</summary>
+    public string SharedValue(string key, Func<string> create)
+    {
+        using var connection = DataSource.OpenConnection();
+        using (var insert = connection.Command("INSERT INTO meta (key, value) VALUES (@key, @value) ON CONFLICT (key) DO NOTHING;", ("@key", key), ("@value", create())))
+        {
+            insert.ExecuteNonQuery();
+        }
+
+        using var select = connection.Command("SELECT value FROM meta WHERE key = @key;", ("@key", key));
+        return (string)select.ExecuteScalar()!;
+    }
+
+    public ValueTask DisposeAsync() => DataSource.DisposeAsync();
+
+    private void Migrate()
+    {
+        using var connection = DataSource.OpenConnection();
+        using var transaction = connection.BeginTransaction();
+        Execute(connection, transaction, $"SELECT pg_advisory_xact_lock({MigrationLockId});");
+        Execute(connection, transaction, "CREATE TABLE IF NOT EXISTS schema_version (version integer NOT NULL);");
+        using (var read = connection.Command("SELECT MAX(version) FROM schema_version;"))
+        {
+            read.Transaction = transaction;
+            var version = read.ExecuteScalar() is int applied ? applied : 0;
+            for (var next = version; next < PostgresSchema.Migrations.Count; next++)
+            {
+                Execute(connection, transaction, PostgresSchema.Migrations[next]);
+                Execute(connection, transaction, $"INSERT INTO schema_version (version) VALUES ({next + 1});");
+            }
+        }
+
+        transaction.Commit();
+    }
+
+    private static void Execute(NpgsqlConnection connection, NpgsqlTransaction transaction, string sql)
+    {
+        using var command = new NpgsqlCommand(sql, connection, transaction);
+        command.ExecuteNonQuery();
+    }
+}
+
+/// <summary>
+/// Schema versions for Postgres, applied in order; append only. Same tables and columns as the
+/// SQLite schema (times as Unix milliseconds) so the stores share their SQL, plus what a cluster
+/// needs: each room's seq counter, presence leases, and bodies of oversized signals.
+/// </summary>
+internal static class PostgresSchema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE meta (key text PRIMARY KEY, value text NOT NULL);
+        CREATE TABLE users (
+            id text PRIMARY KEY,
+            name text NOT NULL,
+            name_key text NOT NULL UNIQUE,
+            password_hash bytea NOT NULL,
+            password_salt bytea NOT NULL,
+            iterations integer NOT NULL,
+            role integer NOT NULL,
+            created_at bigint NOT NULL,
+            last_seen bigint);
+        CREATE TABLE refresh_tokens (
+            token_hash bytea PRIMARY KEY,
+            user_id text NOT NULL,
+            expires_at bigint NOT NULL);
+        CREATE TABLE rooms (
+            id text PRIMARY KEY,
+            title text NOT NULL,
+            kind integer NOT NULL,
+            created_by text NOT NULL,
+            created_at bigint NOT NULL,
+            last_seq bigint NOT NULL DEFAULT 0);
+        CREATE TABLE memberships (
+            room_id text NOT NULL,
+            user_id text NOT NULL,
+            joined_at bigint NOT NULL,
+            read_seq bigint NOT NULL DEFAULT 0,
+            PRIMARY KEY (room_id, user_id));
+        CREATE INDEX memberships_by_user ON memberships (user_id);
+        CREATE TABLE messages (
+            room_id text NOT NULL,
+            seq bigint NOT NULL,
+            id text NOT NULL,
+            sender_id text NOT NULL,
+            sender_name text NOT NULL,
+            client_msg_id text NOT NULL,
+            text text NOT NULL,
+            sent_at bigint NOT NULL,
+            deleted_by text,
+            PRIMARY KEY (room_id, seq));
+        CREATE UNIQUE INDEX messages_by_client_id ON messages (sender_id, client_msg_id);
+        CREATE TABLE presence_leases (
+            user_id text NOT NULL,
+            node_id text NOT NULL,
+            status integer NOT NULL,
+            status_text text NOT NULL,
+            updated_at timestamptz NOT NULL DEFAULT now(),
+            expires_at timestamptz NOT NULL,
+            PRIMARY KEY (user_id, node_id));
+        CREATE INDEX presence_leases_by_node ON presence_leases (node_id);
+        CREATE TABLE cluster_signals (
+            id bigserial PRIMARY KEY,
+            payload text NOT NULL,
+            created_at timestamptz NOT NULL DEFAULT now());
+        """,
+    ];
+}

@@ -1,0 +1,87 @@
+using System.Data.Common;
+using ChatService.Cluster;
+
+namespace ChatService.Storage;
+
+/// <summary>
+/// The message log on Postgres. One statement per send bumps the room's counter, inserts the row and
+/// signals the other nodes: the counter's row lock orders concurrent writers from every node, and a
+/// failed insert rolls the counter back with it, so seqs stay gapless. Postgres delivers the signal
+/// only when the row is committed, and only a seq number travels in it; bodies are read from the table.
+/// </summary>
+public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode node) : ISequencingMessageStore
+{
+    private readonly SqlMessageQueries _queries = new(database);
+
+    private static readonly string InsertSql = $"""
+        WITH next AS (
+            UPDATE rooms SET last_seq = last_seq + 1 WHERE id = @room RETURNING last_seq),
+        stored AS (
+            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at)
+            SELECT @room, next.last_seq, @id, @sender, @name, @cmid, @text, @at FROM next
+            RETURNING seq)
+        SELECT stored.seq, pg_notify('{SignalCodec.Channel}', {SignalCodec.RoomAdvancedSql("@node", "stored.seq", "@room")}) FROM stored;
+        """;
+
+    public string Epoch => database.Epoch;
+
+    public async Task<(StoredMessage Message, bool Duplicate)> InsertAsync(
+        string roomId, string senderId, string senderName, string clientMsgId, string text, DateTimeOffset sentAt, CancellationToken cancellationToken = default)
+    {
+        // Twice at most: the second pass finds the row a concurrent retry of the same key committed first.
+        for (var attempt = 0; ; attempt++)
+        {
+            if (await _queries.FindByClientMsgIdAsync(senderId, clientMsgId, cancellationToken).ConfigureAwait(false) is { } existing)
+            {
+                return (existing, true);
+            }
+
+            var id = Guid.NewGuid().ToString("N");
+            object? seq;
+            try
+            {
+                seq = await database.ScalarAsync(
+                    InsertSql, cancellationToken,
+                    ("@room", roomId), ("@id", id), ("@sender", senderId), ("@name", senderName), ("@cmid", clientMsgId),
+                    ("@text", text), ("@at", sentAt.Millis()), ("@node", node.Id)).ConfigureAwait(false);
+            }
+            catch (DbException ex) when (attempt == 0 && database.IsUniqueViolation(ex))
+            {
+                continue;
+            }
+
+            if (seq is null)
+            {
+                throw new InvalidOperationException($"Room '{roomId}' is not in the store.");
+            }
+
+            return (new StoredMessage(roomId, Convert.ToUInt64(seq), id, senderId, senderName, clientMsgId, text, sentAt, null), false);
+        }
+    }
+
+    public async Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default) =>
+        Convert.ToUInt64(await database.ScalarAsync("SELECT last_seq FROM rooms WHERE id = @room;", cancellationToken, ("@room", roomId)).ConfigureAwait(false) ?? 0L);
+
+    /// <summary>Each room's newest seq, for a node healing missed signals in one query.</summary>
+    public async Task<IReadOnlyDictionary<string, ulong>> LastSeqsAsync(IReadOnlyCollection<string> roomIds, CancellationToken cancellationToken = default)
+    {
+        var rows = await database.QueryAsync(
+            "SELECT id, last_seq FROM rooms WHERE id = ANY(@rooms);",
+            reader => (Room: reader.GetString(0), Seq: (ulong)reader.GetInt64(1)), cancellationToken, ("@rooms", roomIds.ToArray())).ConfigureAwait(false);
+        return rows.ToDictionary(row => row.Room, row => row.Seq);
+    }
+
+    public Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default) =>
+        _queries.FindByClientMsgIdAsync(senderId, clientMsgId, cancellationToken);
+
+    public Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default) =>
+        _queries.ReadAsync(roomId, afterSeq, beforeSeq, limit, newest, cancellationToken);
+
+    public Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default) =>
+        _queries.MarkDeletedAsync(roomId, seq, deletedBy, cancellationToken);
+
+    public Task<long> CountAsync(CancellationToken cancellationToken = default) => _queries.CountAsync(cancellationToken);
+
+    /// <summary>Every insert commits before it returns.</summary>
+    public Task FlushAsync() => Task.CompletedTask;
+}
