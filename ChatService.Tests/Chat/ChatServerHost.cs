@@ -1,3 +1,4 @@
+using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
 using ChatGrpc.Contracts;
@@ -7,8 +8,10 @@ using ChatGrpc.Wire.Client;
 using ChatService.Hosting;
 using ChatService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace ChatService.Tests.Chat;
 
@@ -169,6 +172,16 @@ internal sealed class ChatServerHost : IAsyncDisposable
     {
         var connection = await ConnectAsync(user);
         await connection.JoinAsync(room);
+        return connection;
+    }
+
+    /// <summary>A connection to the store the server writes (SQLite file or Postgres database), for checking what it holds.</summary>
+    public DbConnection OpenStoreConnection()
+    {
+        DbConnection connection = _settings.GetValueOrDefault("Storage:Provider") == "Postgres"
+            ? new NpgsqlConnection(_settings["Storage:ConnectionString"])
+            : new SqliteConnection($"Data Source={Path.Combine(DataDirectory, "chat.db")};Mode=ReadOnly;Pooling=False");
+        connection.Open();
         return connection;
     }
 

@@ -1,6 +1,5 @@
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
-using Microsoft.Data.Sqlite;
 
 namespace ChatService.Tests.Chat;
 
@@ -188,13 +187,16 @@ public sealed class DeliveryGuaranteeTests
         }
     }
 
+    /// <summary>What the store holds, read with a connection of the test's own, not through the server.</summary>
     internal static List<(ulong Seq, string Id, string Text)> StoredRows(ChatServerHost server, string room)
     {
-        using var connection = new SqliteConnection($"Data Source={Path.Combine(server.DataDirectory, "chat.db")};Mode=ReadOnly;Pooling=False");
-        connection.Open();
+        using var connection = server.OpenStoreConnection();
         using var command = connection.CreateCommand();
-        command.CommandText = "SELECT seq, id, text FROM messages WHERE room_id = $room ORDER BY seq;";
-        command.Parameters.AddWithValue("$room", room);
+        command.CommandText = "SELECT seq, id, text FROM messages WHERE room_id = @room ORDER BY seq;";
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = "@room";
+        parameter.Value = room;
+        command.Parameters.Add(parameter);
         using var reader = command.ExecuteReader();
         var rows = new List<(ulong, string, string)>();
         while (reader.Read())

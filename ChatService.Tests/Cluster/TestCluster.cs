@@ -47,3 +47,73 @@ internal sealed class TestCluster : IAsyncDisposable
         }
     }
 }
+
+/// <summary>A cluster node in its own process (the built ChatService.dll), so a test can kill -9 it.</summary>
+internal sealed class ExternalNode : IAsyncDisposable
+{
+    private readonly PeerProcess _process;
+
+    private ExternalNode(PeerProcess process, int grpcPort)
+    {
+        _process = process;
+        GrpcPort = grpcPort;
+        Channel = ChatGrpc.Wire.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+    }
+
+    public int GrpcPort { get; }
+
+    public ChatGrpc.Wire.Client.GrpcChannel Channel { get; }
+
+    public ChatGrpc.Contracts.ChatServiceClient Chat => new(Channel);
+
+    public string Output => _process.Output;
+
+    public static async Task<ExternalNode> StartAsync(TestCluster cluster, string nodeId)
+    {
+        var configuration = AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+        var dll = Path.Combine(RepoPaths.Root, "ChatService", "bin", configuration, "net10.0", "ChatService.dll");
+        var grpcPort = FreePort.Next();
+        var environment = cluster.NodeSettings(nodeId).ToDictionary(pair => "CHAT_" + pair.Key.Replace(":", "__"), pair => pair.Value!);
+        environment["CHAT_Endpoints__Host"] = "127.0.0.1";
+        environment["CHAT_Endpoints__GrpcPort"] = grpcPort.ToString();
+        environment["CHAT_Endpoints__WebPort"] = FreePort.Next().ToString();
+        environment["CHAT_Storage__DataDirectory"] = Path.Combine(Path.GetTempPath(), "chatgrpc-tests", Guid.NewGuid().ToString("N"));
+        var process = PeerProcess.Start("dotnet", [dll], environment: environment);
+        var node = new ExternalNode(process, grpcPort);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (!await AcceptsAsync(grpcPort))
+        {
+            if (process.HasExited || DateTime.UtcNow > deadline)
+            {
+                await node.DisposeAsync();
+                Assert.Fail($"Node {nodeId} did not start:\n{process.Output}");
+            }
+
+            await Task.Delay(100);
+        }
+
+        return node;
+    }
+
+    public Task KillAsync() => _process.KillAsync();
+
+    public async ValueTask DisposeAsync()
+    {
+        Channel.Dispose();
+        await _process.DisposeAsync();
+    }
+
+    private static async Task<bool> AcceptsAsync(int port)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        try
+        {
+            await client.ConnectAsync("127.0.0.1", port).WaitAsync(TimeSpan.FromSeconds(1));
+            return true;
+        }
+        catch (Exception ex) when (ex is System.Net.Sockets.SocketException or TimeoutException)
+        {
+            return false;
+        }
+    }
+}
