@@ -18,6 +18,14 @@ public sealed class ClusterOptions
 /// <summary>This process's identity in the cluster.</summary>
 public sealed record ClusterNode(string Id)
 {
-    public static ClusterNode From(ClusterOptions options) =>
-        new(options.NodeId.Length > 0 ? options.NodeId : $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}");
+    public static ClusterNode From(ClusterOptions options)
+    {
+        if (options.NodeId.Contains('|'))
+        {
+            // '|' separates the fields of a signal payload.
+            throw new InvalidOperationException($"Cluster:NodeId '{options.NodeId}' may not contain '|'.");
+        }
+
+        return new(options.NodeId.Length > 0 ? options.NodeId : $"{Environment.MachineName.ToLowerInvariant()}-{Guid.NewGuid().ToString("N")[..8]}");
+    }
 }
