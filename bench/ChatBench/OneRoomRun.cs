@@ -9,8 +9,10 @@ using Microsoft.Extensions.Logging;
 
 namespace ChatBench;
 
-internal sealed record BenchOptions(int Senders, int Receivers, int Seconds, int TextBytes)
+internal sealed record BenchOptions(int Senders, int Receivers, int Seconds, int TextBytes, int Nodes, string? Postgres)
 {
+    public string Store => Postgres is null ? "SQLite WAL, group commit, one node" : $"Postgres, {Nodes} node(s)";
+
     public static BenchOptions Parse(string[] args)
     {
         int Get(string name, int fallback)
@@ -19,7 +21,8 @@ internal sealed record BenchOptions(int Senders, int Receivers, int Seconds, int
             return index >= 0 && index + 1 < args.Length ? int.Parse(args[index + 1]) : fallback;
         }
 
-        return new BenchOptions(Get("senders", 8), Get("receivers", 100), Get("seconds", 10), Get("text-bytes", 100));
+        var postgres = Array.IndexOf(args, "--postgres") is var at and >= 0 && at + 1 < args.Length ? args[at + 1] : null;
+        return new BenchOptions(Get("senders", 8), Get("receivers", 100), Get("seconds", 10), Get("text-bytes", 100), postgres is null ? 1 : Get("nodes", 2), postgres);
     }
 }
 
@@ -32,18 +35,22 @@ internal sealed record RunResult(long Sent, long Delivered, long Lost, TimeSpan 
     private static double Quantile(double[] sorted, double q) => sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)(q * sorted.Length))];
 }
 
-/// <summary>Hosts the real server on loopback with a temp store and drives one room from many connections.</summary>
+/// <summary>
+/// Hosts the real server on loopback with a temp store and drives one room from many connections. With
+/// Postgres and several nodes, senders use the first node and receivers the others, so every delivery
+/// crosses nodes.
+/// </summary>
 internal sealed class OneRoomRun : IAsyncDisposable
 {
-    private readonly WebApplication _app;
-    private readonly GrpcChannel _channel;
+    private readonly List<WebApplication> _apps;
+    private readonly List<GrpcChannel> _channels;
     private readonly BenchOptions _options;
     private readonly string _dataDirectory;
 
-    private OneRoomRun(WebApplication app, GrpcChannel channel, BenchOptions options, string dataDirectory)
+    private OneRoomRun(List<WebApplication> apps, List<GrpcChannel> channels, BenchOptions options, string dataDirectory)
     {
-        _app = app;
-        _channel = channel;
+        _apps = apps;
+        _channels = channels;
         _options = options;
         _dataDirectory = dataDirectory;
     }
@@ -51,28 +58,39 @@ internal sealed class OneRoomRun : IAsyncDisposable
     public static async Task<OneRoomRun> StartAsync(BenchOptions options)
     {
         var data = Path.Combine(Path.GetTempPath(), "chatbench-" + Guid.NewGuid().ToString("N"));
-        var port = FreePort();
-        string[] args =
-        [
-            $"--Endpoints:GrpcPort={port}", $"--Endpoints:WebPort={FreePort()}", $"--Storage:DataDirectory={data}",
-            "--Auth:PasswordIterations=1000", "--Chat:SendRate:PerSecond=100000", "--Chat:SendRate:Burst=100000",
-            "--Chat:JoinRate:PerSecond=100000", "--Chat:JoinRate:Burst=100000", "--Chat:MaxConnectionsPerUser=100000",
-            "--Chat:OutboxCapacity=65536",
-        ];
-        var builder = WebApplication.CreateSlimBuilder(args);
-        builder.Logging.SetMinimumLevel(LogLevel.Warning);
-        builder.AddChatEndpoints(args);
-        builder.AddChat();
-        var app = builder.Build();
-        app.MapChat();
-        await app.StartAsync();
-        return new OneRoomRun(app, GrpcChannel.ForAddress($"http://127.0.0.1:{port}"), options, data);
+        var apps = new List<WebApplication>();
+        var channels = new List<GrpcChannel>();
+        for (var node = 0; node < options.Nodes; node++)
+        {
+            var port = FreePort();
+            string[] store = options.Postgres is null
+                ? []
+                : ["--Storage:Provider=Postgres", $"--Storage:ConnectionString={options.Postgres}", $"--Cluster:NodeId=bench{node}"];
+            string[] args =
+            [
+                $"--Endpoints:GrpcPort={port}", $"--Endpoints:WebPort={FreePort()}", $"--Storage:DataDirectory={data}-{node}",
+                "--Auth:PasswordIterations=1000", "--Chat:SendRate:PerSecond=100000", "--Chat:SendRate:Burst=100000",
+                "--Chat:JoinRate:PerSecond=100000", "--Chat:JoinRate:Burst=100000", "--Chat:MaxConnectionsPerUser=100000",
+                "--Chat:OutboxCapacity=65536", .. store,
+            ];
+            var builder = WebApplication.CreateSlimBuilder(args);
+            builder.Logging.SetMinimumLevel(LogLevel.Error);
+            builder.AddChatEndpoints(args);
+            builder.AddChat();
+            var app = builder.Build();
+            app.MapChat();
+            await app.StartAsync();
+            apps.Add(app);
+            channels.Add(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
+        }
+
+        return new OneRoomRun(apps, channels, options, data);
     }
 
     public async Task<RunResult> RunAsync()
     {
-        var auth = new AuthServiceClient(_channel);
-        var chat = new ChatServiceClient(_channel);
+        var auth = new AuthServiceClient(_channels[0]);
+        var chat = new ChatServiceClient(_channels[0]);
         var owner = await auth.Register(new RegisterRequest { UserName = "owner", Password = "owner-password" });
         var headers = new Metadata().Add("authorization", "Bearer " + owner.Tokens.AccessToken);
         await chat.CreateRoom(new CreateRoomRequest { Id = "bench", Kind = RoomKind.Public }, new CallOptions(headers));
@@ -82,8 +100,14 @@ internal sealed class OneRoomRun : IAsyncDisposable
         var stop = new CancellationTokenSource();
         for (var i = 0; i < _options.Receivers; i++)
         {
-            var call = chat.Connect(new CallOptions(headers));
+            var node = _channels.Count > 1 ? 1 + i % (_channels.Count - 1) : 0;
+            var call = new ChatServiceClient(_channels[node]).Connect(new CallOptions(headers));
             await call.RequestStream.WriteAsync(new ClientFrame { RequestId = "j", Join = new JoinRequest { Room = "bench" } });
+            // Joined before anyone sends: a receiver that joined late would count the messages it got as history as lost.
+            while (await call.ResponseStream.MoveNext() && call.ResponseStream.Current.FrameCase != ServerFrame.FrameOneofCase.Joined)
+            {
+            }
+
             receivers.Add((call, ReadAsync(call, () => Interlocked.Read(ref expected), stop.Token)));
         }
 
@@ -196,10 +220,20 @@ internal sealed class OneRoomRun : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        _channel.Dispose();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
-        Directory.Delete(_dataDirectory, recursive: true);
+        foreach (var channel in _channels)
+        {
+            channel.Dispose();
+        }
+
+        for (var node = 0; node < _apps.Count; node++)
+        {
+            await _apps[node].StopAsync();
+            await _apps[node].DisposeAsync();
+            if (Directory.Exists($"{_dataDirectory}-{node}"))
+            {
+                Directory.Delete($"{_dataDirectory}-{node}", recursive: true);
+            }
+        }
     }
 
     private static int FreePort()

@@ -4,6 +4,7 @@ using ChatBench;
 
 // One room, S senders and R receivers on separate connections; every message carries its send time.
 // Usage: dotnet run -c Release --project bench/ChatBench -- [--senders 8] [--receivers 100] [--seconds 10]
+//        [--postgres "<connection string>" [--nodes 2]]   (a cluster: senders on node 0, receivers on the others)
 var options = BenchOptions.Parse(args);
 var batches = new List<int>();
 using var listener = new MeterListener();
@@ -35,7 +36,7 @@ lock (batches)
     sorted = batches.Order().ToArray();
 }
 
-Console.WriteLine($"senders {options.Senders}, receivers {options.Receivers}, {options.Seconds} s, one room, persistence on (SQLite WAL, group commit)");
+Console.WriteLine($"senders {options.Senders}, receivers {options.Receivers}, {options.Seconds} s, one room, persistence on ({options.Store})");
 Console.WriteLine($"messages stored:        {result.Sent} ({result.Sent / result.Elapsed.TotalSeconds:0} msg/s)");
 Console.WriteLine($"deliveries:             {result.Delivered} ({result.Delivered / result.Elapsed.TotalSeconds:0}/s), lost {result.Lost}");
 Console.WriteLine($"delivery latency:       p50 {result.P(0.50):0.0} ms, p99 {result.P(0.99):0.0} ms, max {result.P(1):0.0} ms");
