@@ -78,11 +78,8 @@ public sealed class ClusterTests
     public async Task Send_MessageOver8000Bytes_CrossesNodes()
     {
         await using var cluster = await TestCluster.StartAsync(2);
-        var alice = await cluster[0].RegisterAsync();
-        var bob = await cluster[1].RegisterAsync();
-        var room = await cluster[0].CreateRoomAsync(alice);
-        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
-        await using var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+        await using var pair = await cluster.AliceAndBobAsync();
+        var (alice, _, room, aliceOnFirst, bobOnSecond) = pair;
         // 15,000 characters, 45,000 bytes of UTF-8: far over NOTIFY's 8000-byte payload limit.
         var text = string.Concat(Enumerable.Repeat("日本語", 5000));
 
@@ -111,11 +108,8 @@ public sealed class ClusterTests
     public async Task Signals_ListenerConnectionDropped_MissedMessagesStillArriveInOrder()
     {
         await using var cluster = await TestCluster.StartAsync(2);
-        var alice = await cluster[0].RegisterAsync();
-        var bob = await cluster[1].RegisterAsync();
-        var room = await cluster[0].CreateRoomAsync(alice);
-        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
-        await using var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+        await using var pair = await cluster.AliceAndBobAsync();
+        var (alice, _, room, aliceOnFirst, bobOnSecond) = pair;
 
         var ended = await PostgresServer.TerminateConnectionsAsync(PostgresSignalBus.ListenerApplicationName("n1"));
         for (var i = 1; i <= 10; i++)
@@ -166,11 +160,8 @@ public sealed class ClusterTests
     public async Task Typing_OnOneNode_ShownToMembersOnAnother()
     {
         await using var cluster = await TestCluster.StartAsync(2);
-        var alice = await cluster[0].RegisterAsync();
-        var bob = await cluster[1].RegisterAsync();
-        var room = await cluster[0].CreateRoomAsync(alice);
-        await using var aliceOnFirst = await cluster[0].ConnectAndJoinAsync(alice, room);
-        await using var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
+        await using var pair = await cluster.AliceAndBobAsync();
+        var (alice, _, room, aliceOnFirst, bobOnSecond) = pair;
 
         await aliceOnFirst.SendFrameAsync(new ClientFrame { Typing = new SetTypingRequest { Room = room, Active = true } });
 

@@ -39,12 +39,30 @@ internal sealed class TestCluster : IAsyncDisposable
         ["Chat:MaxTextLength"] = "20000",
     };
 
+    /// <summary>The opening most cross-node scenarios share: alice on node 0 and bob on node 1, both joined to one room.</summary>
+    public async Task<TwoNodeRoom> AliceAndBobAsync()
+    {
+        var alice = await this[0].RegisterAsync();
+        var bob = await this[1].RegisterAsync();
+        var room = await this[0].CreateRoomAsync(alice);
+        return new TwoNodeRoom(alice, bob, room, await this[0].ConnectAndJoinAsync(alice, room), await this[1].ConnectAndJoinAsync(bob, room));
+    }
+
     public async ValueTask DisposeAsync()
     {
         foreach (var node in _nodes)
         {
             await node.DisposeAsync();
         }
+    }
+}
+
+internal sealed record TwoNodeRoom(TestUser Alice, TestUser Bob, string Room, ChatConnection AliceOnFirst, ChatConnection BobOnSecond) : IAsyncDisposable
+{
+    public async ValueTask DisposeAsync()
+    {
+        await AliceOnFirst.DisposeAsync();
+        await BobOnSecond.DisposeAsync();
     }
 }
 
