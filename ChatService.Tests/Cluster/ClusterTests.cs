@@ -56,6 +56,47 @@ public sealed class ClusterTests
     }
 
     [TestMethod]
+    public async Task Send_ManyConcurrentSendersOnOneNodeWithRacingRetries_CombinedCommitsStayGaplessAndIdempotent()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var owner = await cluster[0].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(owner);
+        var senders = new List<ChatConnection>();
+        for (var i = 0; i < 8; i++)
+        {
+            senders.Add(await cluster[0].ConnectAndJoinAsync(owner, room));
+        }
+
+        await using var observer = await cluster[1].ConnectAndJoinAsync(owner, room);
+        // Every sender sends 10 messages; each key is sent by two senders at once, so retries race inside combined commits.
+        var acks = await Task.WhenAll(senders.Select((sender, i) => Task.Run(async () =>
+        {
+            var mine = new List<SendAck>();
+            for (var k = 0; k < 10; k++)
+            {
+                mine.Add(await sender.SendAsync(room, $"message {i / 2}-{k}", $"key-{i / 2}-{k}"));
+            }
+
+            return mine;
+        })));
+
+        var all = acks.SelectMany(a => a).ToList();
+        Assert.AreEqual(40, all.Where(a => !a.Duplicate).Select(a => a.Seq).Distinct().Count(), "one stored message per key");
+        Assert.AreEqual(40, all.Count(a => a.Duplicate), "the other sender of each key got the original ack");
+        foreach (var key in all.GroupBy(a => a.ClientMsgId))
+        {
+            Assert.AreEqual(1, key.Select(a => a.Seq).Distinct().Count(), $"both acks for {key.Key} carry one seq");
+        }
+
+        var received = await observer.WaitForCountAsync(f => f.Message?.Room == room, 40, Patience);
+        CollectionAssert.AreEqual(Enumerable.Range(1, 40).Select(n => (ulong)n).ToArray(), received.Select(f => f.Message.Seq).ToArray());
+        foreach (var sender in senders)
+        {
+            await sender.DisposeAsync();
+        }
+    }
+
+    [TestMethod]
     public async Task Send_RetryOnAnotherNodeWithSameClientMsgId_StoredOnce()
     {
         await using var cluster = await TestCluster.StartAsync(2);

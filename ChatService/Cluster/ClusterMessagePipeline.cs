@@ -1,4 +1,6 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
+using System.Diagnostics;
 using ChatGrpc.Wire;
 using ChatService.Chat;
 using ChatService.Observability;
@@ -7,40 +9,119 @@ using ChatService.Storage;
 namespace ChatService.Cluster;
 
 /// <summary>
-/// A message's path on a cluster: the database assigns the seq and signals the other nodes in the same
-/// statement; this node then delivers it to its own subscribers, in seq order with whatever other
-/// nodes committed before it, before acking the sender.
+/// A message's path on a cluster: the database assigns seqs and signals the other nodes in the same
+/// statement; this node then delivers to its own subscribers, in seq order with whatever other nodes
+/// committed before, and acks. Sends to one room from this node are combined: whoever holds the room's
+/// send lock commits everything queued so far in one statement, so a busy room pays one commit per
+/// batch, as the single-node group commit does.
 /// </summary>
-public sealed class ClusterMessagePipeline(ISequencingMessageStore messages, RoomFeed feed, ChatMetrics metrics, TimeProvider time) : IMessagePipeline
+public sealed class ClusterMessagePipeline(
+    ISequencingMessageStore messages, RoomFeed feed, StorageOptions storage, ChatMetrics metrics, TimeProvider time) : IMessagePipeline
 {
+    private readonly ConcurrentDictionary<string, List<PendingSend>> _queued = new();
+
     public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text)
     {
-        StoredMessage message;
-        bool duplicate;
         try
         {
-            (message, duplicate) = await messages.InsertAsync(room.Id, sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow()).ConfigureAwait(false);
+            if (await messages.FindByClientMsgIdAsync(sender.Id, clientMsgId).ConfigureAwait(false) is { } existing)
+            {
+                return (existing, true);
+            }
+
+            var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow()));
+            var queue = _queued.GetOrAdd(room.Id, _ => []);
+            lock (queue)
+            {
+                queue.Add(pending);
+            }
+
+            await room.SendLock.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                while (!pending.Stored.Task.IsCompleted)
+                {
+                    await CommitQueuedAsync(room, queue).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                room.SendLock.Release();
+            }
+
+            return await pending.Stored.Task.ConfigureAwait(false);
         }
         catch (DbException ex)
         {
             throw new ChatException(StatusCode.Unavailable, $"The message could not be stored ({ex.Message}). Retry with the same client_msg_id.");
         }
-
-        if (!duplicate)
-        {
-            metrics.MessageAccepted();
-        }
-
-        if (message.RoomId == room.Id)
-        {
-            await feed.AdvanceAsync(room, message.Seq, message).ConfigureAwait(false);
-        }
-
-        return (message, duplicate);
     }
 
     public async Task CatchUpAsync(Room room) =>
         await feed.AdvanceAsync(room, await messages.LastSeqAsync(room.Id).ConfigureAwait(false)).ConfigureAwait(false);
+
+    private async Task CommitQueuedAsync(Room room, List<PendingSend> queue)
+    {
+        List<PendingSend> batch;
+        lock (queue)
+        {
+            batch = queue.Take(Math.Max(1, storage.MaxCommitBatch)).ToList();
+            queue.RemoveRange(0, batch.Count);
+        }
+
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var stored = await messages.InsertManyAsync(room.Id, batch.Select(p => p.Message).ToList()).ConfigureAwait(false);
+            metrics.RecordCommit(Stopwatch.GetElapsedTime(started), batch.Count);
+            if (stored is null)
+            {
+                // Some key in the batch is already stored (a retry raced its original): one at a time sorts out which.
+                foreach (var pending in batch)
+                {
+                    var m = pending.Message;
+                    var (message, duplicate) = await messages.InsertAsync(room.Id, m.SenderId, m.SenderName, m.ClientMsgId, m.Text, m.SentAt).ConfigureAwait(false);
+                    await Accept(room, [message], duplicate ? [] : [pending]).ConfigureAwait(false);
+                    pending.Stored.TrySetResult((message, duplicate));
+                }
+
+                return;
+            }
+
+            await Accept(room, stored, batch).ConfigureAwait(false);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].Stored.TrySetResult((stored[i], false));
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch)
+            {
+                pending.Stored.TrySetException(ex);
+            }
+        }
+    }
+
+    private async Task Accept(Room room, IReadOnlyList<StoredMessage> stored, IReadOnlyCollection<PendingSend> newlyStored)
+    {
+        foreach (var _ in newlyStored)
+        {
+            metrics.MessageAccepted();
+        }
+
+        if (stored[0].RoomId == room.Id)
+        {
+            await feed.AdvanceAsync(room, stored[^1].Seq, stored).ConfigureAwait(false);
+        }
+    }
+
+    private sealed class PendingSend(NewMessage message)
+    {
+        public NewMessage Message { get; } = message;
+
+        public TaskCompletionSource<(StoredMessage Message, bool Duplicate)> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 }
 
 /// <summary>
@@ -52,7 +133,8 @@ public sealed class RoomFeed(IMessageStore messages, ILogger<RoomFeed> logger)
 {
     private const int Page = 256;
 
-    public async Task AdvanceAsync(Room room, ulong target, StoredMessage? known = null)
+    /// <summary>Delivers up to <paramref name="target"/>; <paramref name="known"/> (consecutive seqs) need not be read back.</summary>
+    public async Task AdvanceAsync(Room room, ulong target, IReadOnlyList<StoredMessage>? known = null)
     {
         if (room.DeliveredSeq >= target)
         {
@@ -64,9 +146,10 @@ public sealed class RoomFeed(IMessageStore messages, ILogger<RoomFeed> logger)
         {
             while (room.DeliveredSeq < target)
             {
-                if (known is not null && known.Seq == room.DeliveredSeq + 1)
+                var next = room.DeliveredSeq + 1;
+                if (known is [var first, ..] && next >= first.Seq && next <= known[^1].Seq)
                 {
-                    room.DeliverMessage(known);
+                    room.DeliverMessage(known[(int)(next - first.Seq)]);
                     continue;
                 }
 

@@ -103,6 +103,15 @@ public interface ISequencingMessageStore : IMessageStore
     Task<(StoredMessage Message, bool Duplicate)> InsertAsync(
         string roomId, string senderId, string senderName, string clientMsgId, string text, DateTimeOffset sentAt, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Stores several new messages of one room in one statement, with consecutive seqs in list order.
+    /// Returns null, storing nothing, if any of them clashes with a stored idempotency key.
+    /// </summary>
+    Task<IReadOnlyList<StoredMessage>?> InsertManyAsync(string roomId, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken = default);
+
     /// <summary>Each room's newest seq, for a node checking in one query what signals it may have missed.</summary>
     Task<IReadOnlyDictionary<string, ulong>> LastSeqsAsync(IReadOnlyCollection<string> roomIds, CancellationToken cancellationToken = default);
 }
+
+/// <summary>A message before the store has numbered it.</summary>
+public sealed record NewMessage(string SenderId, string SenderName, string ClientMsgId, string Text, DateTimeOffset SentAt);

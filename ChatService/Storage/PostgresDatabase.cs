@@ -23,6 +23,11 @@ public sealed class PostgresDatabase : ISqlDatabase, IAsyncDisposable
         }
 
         var builder = new NpgsqlConnectionStringBuilder(options.ConnectionString);
+        if (!options.ConnectionString.Contains("Auto Prepare", StringComparison.OrdinalIgnoreCase))
+        {
+            // The stores run a few dozen fixed statements over and over: prepared once per connection, Postgres skips parse and plan.
+            builder.MaxAutoPrepare = 32;
+        }
         ConnectionString = builder.ConnectionString;
         DataSource = NpgsqlDataSource.Create(builder);
         Migrate();

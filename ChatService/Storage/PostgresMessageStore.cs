@@ -23,7 +23,45 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
         SELECT stored.seq, pg_notify('{SignalCodec.Channel}', {SignalCodec.RoomAdvancedSql("@node", "stored.seq", "@room")}) FROM stored;
         """;
 
+    private static readonly string InsertManySql = $"""
+        WITH next AS (
+            UPDATE rooms SET last_seq = last_seq + @count WHERE id = @room RETURNING last_seq),
+        stored AS (
+            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at)
+            SELECT @room, next.last_seq - @count + batch.ord, batch.id, batch.sender, batch.name, batch.cmid, batch.text, batch.at
+            FROM next, unnest(@ids, @senders, @names, @cmids, @texts, @ats) WITH ORDINALITY AS batch(id, sender, name, cmid, text, at, ord)
+            RETURNING seq)
+        SELECT MAX(stored.seq), pg_notify('{SignalCodec.Channel}', {SignalCodec.RoomAdvancedSql("@node", "MAX(stored.seq)", "@room")}) FROM stored;
+        """;
+
     public string Epoch => database.Epoch;
+
+    public async Task<IReadOnlyList<StoredMessage>?> InsertManyAsync(string roomId, IReadOnlyList<NewMessage> messages, CancellationToken cancellationToken = default)
+    {
+        var ids = messages.Select(_ => Guid.NewGuid().ToString("N")).ToArray();
+        object? last;
+        try
+        {
+            last = await database.ScalarAsync(
+                InsertManySql, cancellationToken,
+                ("@room", roomId), ("@count", (long)messages.Count), ("@node", node.Id), ("@ids", ids),
+                ("@senders", messages.Select(m => m.SenderId).ToArray()), ("@names", messages.Select(m => m.SenderName).ToArray()),
+                ("@cmids", messages.Select(m => m.ClientMsgId).ToArray()), ("@texts", messages.Select(m => m.Text).ToArray()),
+                ("@ats", messages.Select(m => m.SentAt.Millis()).ToArray())).ConfigureAwait(false);
+        }
+        catch (DbException ex) when (database.IsUniqueViolation(ex))
+        {
+            return null;
+        }
+
+        if (last is null)
+        {
+            throw new InvalidOperationException($"Room '{roomId}' is not in the store.");
+        }
+
+        var first = Convert.ToUInt64(last) - (ulong)messages.Count + 1;
+        return messages.Select((m, i) => new StoredMessage(roomId, first + (ulong)i, ids[i], m.SenderId, m.SenderName, m.ClientMsgId, m.Text, m.SentAt, null)).ToList();
+    }
 
     public async Task<(StoredMessage Message, bool Duplicate)> InsertAsync(
         string roomId, string senderId, string senderName, string clientMsgId, string text, DateTimeOffset sentAt, CancellationToken cancellationToken = default)
