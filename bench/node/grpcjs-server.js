@@ -5,7 +5,10 @@
 // grpc-js chat server would do for our benchmark workloads, and nothing is stored:
 //   AuthService.Register   -> a dummy token naming the user ("bench.<user_name>")
 //   ChatService.CreateRoom -> an in-memory room
-//   ChatService.Connect    -> welcome first; join -> joined (with the members present);
+//   ChatService.Connect    -> welcome first; join -> joined (with the members present); a join with
+//                             after_seq (and this server's store_epoch, or none) replays every message
+//                             after it from the room's in-memory buffer before live ones (COMPLETE),
+//                             or answers RESET when after_seq is not in the buffer;
 //                             send -> message to every member of the room (the sender too, as
 //                             ours does), then send_ack; typing -> typing to the other members;
 //                             leave -> left; ping -> pong.
@@ -34,8 +37,11 @@ const chatService = {
   Connect: { ...connectDef, responseSerialize: (v) => (Buffer.isBuffer(v) ? v : encodeServerFrame(v)) },
 };
 
-/** room id -> { id, title, kind, seq, members: Set<Session> } */
+/** room id -> { id, title, kind, seq, members: Set<Session>, replay: Buffer[] } */
 const rooms = new Map();
+// The last REPLAY_PER_ROOM serialized message frames of each room, for resumes (ours keeps 10,000 per
+// room in memory too when it does not persist them). Message seq q sits at q % REPLAY_PER_ROOM.
+const REPLAY_PER_ROOM = 10000;
 let nextSession = 0;
 let nextMessage = 0;
 
@@ -83,7 +89,7 @@ function createRoom(call, callback) {
     callback({ code: grpc.status.ALREADY_EXISTS, details: `Room '${id}' exists.` });
     return;
   }
-  const room = { id, title: title || id, kind: kind || 'ROOM_KIND_PUBLIC', seq: 0, members: new Set() };
+  const room = { id, title: title || id, kind: kind || 'ROOM_KIND_PUBLIC', seq: 0, members: new Set(), replay: [] };
   rooms.set(id, room);
   callback(null, { room: summary(room) });
 }
@@ -106,13 +112,25 @@ function connect(call) {
     const requestId = frame.request_id || '';
     switch (frame.frame) {
       case 'join': {
-        const room = rooms.get(frame.join.room);
-        if (!room) return error(requestId, grpc.status.NOT_FOUND, `Room '${frame.join.room}' does not exist.`);
+        const join = frame.join;
+        const room = rooms.get(join.room);
+        if (!room) return error(requestId, grpc.status.NOT_FOUND, `Room '${join.room}' does not exist.`);
+        const afterSeq = join.after_seq || 0;
+        let resume = 'RESUME_RESULT_FRESH';
+        if (afterSeq > 0) {
+          const sameHistory = !join.store_epoch || join.store_epoch === STORE_EPOCH;
+          resume = sameHistory && afterSeq <= room.seq && afterSeq >= room.seq - REPLAY_PER_ROOM ? 'RESUME_RESULT_COMPLETE' : 'RESUME_RESULT_RESET';
+        }
         room.members.add(session);
         session.rooms.add(room);
         const members = [];
         for (const m of room.members) members.push({ user_id: m.user.id, user_name: m.user.name, status: 'PRESENCE_STATUS_ONLINE' });
-        return reply(requestId, { joined: { room: summary(room), members, last_seq: room.seq, resume: 'RESUME_RESULT_FRESH' } });
+        reply(requestId, { joined: { room: summary(room), members, last_seq: room.seq, resume } });
+        // Written before this handler returns, so no live message of the room can come in between.
+        if (resume === 'RESUME_RESULT_COMPLETE') {
+          for (let q = afterSeq + 1; q <= room.seq && !session.closed; q++) call.write(room.replay[q % REPLAY_PER_ROOM]);
+        }
+        return undefined;
       }
       case 'leave': {
         const room = rooms.get(frame.leave.room);
@@ -136,6 +154,7 @@ function connect(call) {
             room: room.id, seq, id, sender_id: user.id, sender_name: user.name, text: send.text, sent_at: sentAt, client_msg_id: send.client_msg_id,
           },
         });
+        room.replay[seq % REPLAY_PER_ROOM] = bytes;
         for (const member of room.members) {
           if (!member.closed) member.call.write(bytes);
         }
