@@ -49,9 +49,9 @@
 #
 # Environment:
 #   BENCH_CONFIGURATION=Release|Debug   build of ours to run (default Release)
-#   BENCH_OURS_DIR=DIR                  directory of the ChatService.dll to run
-#                                       (default ChatService/bin/$BENCH_CONFIGURATION/net10.0)
-#   BENCH_SKIP_BUILD=1                  use the existing build instead of `dotnet build`
+#   BENCH_OURS_DIR=DIR                  directory of the ChatService.dll to run (default: a
+#                                       ReadyToRun publish, as deployed, in ChatService/bin/bench)
+#   BENCH_SKIP_BUILD=1                  use the existing build instead of `dotnet publish`
 #   BENCH_KEEP=1                        keep the work directory (server logs, data) for a look
 #   BENCH_RUNS=N                        rounds (default 3, quick 1)
 #   BENCH_BUDGET_MIN=M                  start no round that would end after M minutes (default 50;
@@ -96,7 +96,8 @@ for arg in "$@"; do
 done
 
 CONFIG="${BENCH_CONFIGURATION:-Release}"
-OURS_DIR="${BENCH_OURS_DIR:-$ROOT/ChatService/bin/$CONFIG/net10.0}"
+OURS_DIR="${BENCH_OURS_DIR:-$ROOT/ChatService/bin/bench}"
+OURS_BUILD="$CONFIG build"
 OURS_DLL="$OURS_DIR/ChatService.dll"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/chatbench.XXXXXX")"
 RESULTS="$WORK/results.jsonl"
@@ -144,12 +145,19 @@ trap 'exit 143' TERM
 
 # --- build and install ------------------------------------------------------------------------
 
-if [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
-  log "building ours ($CONFIG)"
-  (cd "$ROOT" && timeout 900 dotnet build -c "$CONFIG" ChatService -nologo -v quiet)
+# Ours runs as it would be deployed: published with ReadyToRun code, so the first seconds are not
+# spent compiling (tiered JIT still recompiles the hot paths).
+if [ -z "${BENCH_OURS_DIR:-}" ] && [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
+  RID="$(dotnet --info | awk '$1 == "RID:" { print $2; exit }')"
+  log "publishing ours ($CONFIG, ReadyToRun for ${RID:-linux-x64})"
+  (cd "$ROOT" && timeout 900 dotnet publish ChatService -c "$CONFIG" -r "${RID:-linux-x64}" --self-contained false \
+    -p:PublishReadyToRun=true -o "$OURS_DIR" -nologo -v quiet)
+fi
+if [ -z "${BENCH_OURS_DIR:-}" ]; then
+  OURS_BUILD="$CONFIG build, published with ReadyToRun"
 fi
 if [ ! -f "$OURS_DLL" ]; then
-  echo "run.sh: $OURS_DLL is missing; build it (dotnet build -c $CONFIG ChatService), unset BENCH_SKIP_BUILD or point BENCH_OURS_DIR at a build" >&2
+  echo "run.sh: $OURS_DLL is missing; unset BENCH_SKIP_BUILD or point BENCH_OURS_DIR at a build (dotnet build -c $CONFIG ChatService)" >&2
   exit 1
 fi
 if [ ! -f "$NODE_DIR/node_modules/.package-lock.json" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
@@ -307,7 +315,12 @@ if [ "$MODE" = quick ]; then
 else
   RUNS="${BENCH_RUNS:-3}"
   BUDGET_MIN="${BENCH_BUDGET_MIN:-50}"
-  IDLE_SIZES=(5000 10000 20000)
+  # The server holds one socket per session: the largest size must fit under the open-files limit.
+  IDLE_LARGEST=20000
+  if [ $((IDLE_LARGEST + 256)) -gt "$FD_LIMIT" ]; then
+    IDLE_LARGEST=$(((FD_LIMIT - 256) / 1000 * 1000))
+  fi
+  IDLE_SIZES=(5000 10000 "$IDLE_LARGEST")
   FANOUT_SIZES=(10 100 1000)
   FANOUT_ARGS=(--rate=search --seconds=4 --warmup-s=4 --search-budget-s=45)
   # Later rounds start their search at half of round 1's result (see search_args).
@@ -562,7 +575,7 @@ else
   done
 fi
 
-node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/results.md" --mode="$MODE" --config="$CONFIG" \
+node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/results.md" --mode="$MODE" --config="$CONFIG" --build="$OURS_BUILD" \
   --runtimeconfig="$OURS_DIR/ChatService.runtimeconfig.json" --started="$STARTED_AT" --elapsed-s="$((SECONDS - START_S))" \
   --loadavg-start="$LOADAVG_START" --runs="$RUNS_DONE" --runs-planned="$RUNS" --runs-note="$RUNS_NOTE" --pinning="$PINNING" \
   --charts-dir="$CHARTS_DIR" --charts-note="$CHARTS_NOTE"

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http;
+using ChatGrpc.Wire.Protocol;
 
 namespace ChatGrpc.Wire.Client;
 
@@ -29,9 +30,9 @@ internal static class HttpStatusMapping
             // RST_STREAM codes: CANCEL means the peer cancelled, REFUSED_STREAM is safe to retry.
             return protocolError.ErrorCode switch
             {
-                0x8 => new Status(StatusCode.Cancelled, "The server cancelled the stream."),
-                0x7 => new Status(StatusCode.Unavailable, "The server refused the stream."),
-                0xb => new Status(StatusCode.ResourceExhausted, "The server reported excessive load (ENHANCE_YOUR_CALM)."),
+                GrpcProtocol.Http2Cancel => new Status(StatusCode.Cancelled, "The server cancelled the stream."),
+                GrpcProtocol.Http2RefusedStream => new Status(StatusCode.Unavailable, "The server refused the stream."),
+                GrpcProtocol.Http2EnhanceYourCalm => new Status(StatusCode.ResourceExhausted, "The server reset the stream for excessive load or a reader that fell too far behind (ENHANCE_YOUR_CALM)."),
                 _ => new Status(StatusCode.Internal, $"HTTP/2 error {protocolError.ErrorCode}: {protocolError.Message}"),
             };
         }

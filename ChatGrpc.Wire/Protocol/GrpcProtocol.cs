@@ -35,7 +35,22 @@ internal static class GrpcProtocol
 
     /// <summary>HTTP/2 RST_STREAM codes the server and client use.</summary>
     public const int Http2NoError = 0x0;
+    public const int Http2InternalError = 0x2;
+    public const int Http2RefusedStream = 0x7;
     public const int Http2Cancel = 0x8;
+    public const int Http2EnhanceYourCalm = 0xb;
+
+    /// <summary>
+    /// The RST_STREAM code a client maps back to <paramref name="code"/> (gRPC's HTTP/2 mapping):
+    /// only RESOURCE_EXHAUSTED, CANCELLED and UNAVAILABLE survive a reset; anything else reads as INTERNAL.
+    /// </summary>
+    public static int Http2ResetCodeFor(StatusCode code) => code switch
+    {
+        StatusCode.ResourceExhausted => Http2EnhanceYourCalm,
+        StatusCode.Cancelled => Http2Cancel,
+        StatusCode.Unavailable => Http2RefusedStream,
+        _ => Http2InternalError,
+    };
 
     /// <summary>Headers the protocol owns; never surfaced to applications as metadata.</summary>
     public static bool IsReservedHeader(string key) =>

@@ -180,6 +180,22 @@ internal sealed class ServerCall : IAsyncDisposable
         }
     }
 
+    /// <summary>
+    /// Ends the call at once with RST_STREAM instead of trailers: for a client that stopped reading,
+    /// whose trailers would wait behind data it never takes. Over HTTP/1.1 (gRPC-Web) the connection closes.
+    /// </summary>
+    public void Reset(StatusCode code)
+    {
+        if (HttpContext.Features.Get<IHttpResetFeature>() is { } reset)
+        {
+            reset.Reset(GrpcProtocol.Http2ResetCodeFor(code));
+        }
+        else
+        {
+            HttpContext.Abort();
+        }
+    }
+
     /// <summary>Ends the call with a status. Only the first status counts; later ones are ignored.</summary>
     public async Task CompleteAsync(Status status, Metadata? trailers)
     {

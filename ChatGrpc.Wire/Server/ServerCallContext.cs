@@ -51,5 +51,11 @@ public sealed class ServerCallContext
     /// <summary>Sends response headers now, before any message. Allowed once.</summary>
     public Task WriteResponseHeadersAsync(Metadata headers) => _call.WriteResponseHeadersAsync(headers);
 
+    /// <summary>
+    /// Ends the call now with an HTTP/2 reset carrying <paramref name="code"/> as far as gRPC's mapping allows
+    /// (RESOURCE_EXHAUSTED, CANCELLED, UNAVAILABLE; otherwise INTERNAL), without waiting for queued responses.
+    /// </summary>
+    public void Reset(StatusCode code) => _call.Reset(code);
+
     public HttpContext GetHttpContext() => _call.HttpContext;
 }

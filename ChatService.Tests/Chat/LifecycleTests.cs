@@ -43,6 +43,14 @@ public sealed class LifecycleTests
         await a.WaitForCountAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message, sent);
 
         Assert.AreEqual(StatusCode.ResourceExhausted, stalledSession.CloseStatus?.Code);
+        // The stalled client, reading at last, gets what was in flight and then the reason, not INTERNAL.
+        var ended = await Assert.ThrowsExactlyAsync<RpcException>(async () =>
+        {
+            while (await slow.ResponseStream.MoveNext(CancellationToken.None).WaitAsync(ChatServerHost.Timeout))
+            {
+            }
+        });
+        Assert.AreEqual(StatusCode.ResourceExhausted, ended.StatusCode, ended.Status.Detail);
         Assert.IsTrue(maxQueued <= outbox, $"outbox held {maxQueued} frames; its capacity is {outbox}");
         Assert.AreEqual(sent, a.Messages(room).Count, "a healthy reader in the same room lost nothing");
     }

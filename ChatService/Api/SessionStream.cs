@@ -20,7 +20,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
         try
         {
-            var pump = PumpAsync(session, responses, context.CancellationToken);
+            var pump = PumpAsync(session, responses, context);
             var reader = ReadFramesAsync(session, requests, expiry, context.CancellationToken);
             await Task.WhenAny(pump, reader).ConfigureAwait(false);
             if (reader.IsCompleted)
@@ -62,7 +62,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
             options.SubscribeHeartbeat);
         try
         {
-            await PumpAsync(session, responses, context.CancellationToken).ConfigureAwait(false);
+            await PumpAsync(session, responses, context).ConfigureAwait(false);
         }
         finally
         {
@@ -100,17 +100,29 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
-    private static async Task PumpAsync(Session session, IServerStreamWriter<ServerFrame> responses, CancellationToken cancellationToken)
+    private static async Task PumpAsync(Session session, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
     {
         var writer = (ISerializedStreamWriter)responses;
         var batch = new List<OutboundFrame>(WriteBatch);
         var payloads = new List<ReadOnlyMemory<byte>>(WriteBatch);
+        var writing = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         // A session closed for overflow or a kick must not wait on a write the client will never read.
-        using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Aborted);
-        cancellationToken = linked.Token;
+        // Its status cannot follow as trailers (they would queue behind that data), so the stream is
+        // reset with the code the client maps back to it; a reset first also keeps the cancelled
+        // write from ending the stream as INTERNAL.
+        using var onAbort = session.Aborted.Register(() =>
+        {
+            if (Volatile.Read(ref writing) == 1 && session.CloseStatus is { } status && status.Code != StatusCode.OK)
+            {
+                context.Reset(status.Code);
+            }
+
+            stop.Cancel();
+        });
         try
         {
-            while (await session.Outbox.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            while (await session.Outbox.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
                 batch.Clear();
                 payloads.Clear();
@@ -120,7 +132,9 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
                     payloads.Add(frame.Payload);
                 }
 
-                await writer.WriteSerializedAsync(payloads, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref writing, 1);
+                await writer.WriteSerializedAsync(payloads, stop.Token).ConfigureAwait(false);
+                Volatile.Write(ref writing, 0);
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)

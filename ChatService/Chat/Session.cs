@@ -79,10 +79,10 @@ public sealed class Session
 
         CloseStatus = status;
         Outbox.Complete(discardQueued: !flush);
-        _closing.Cancel();
+        CancelOffThisThread(_closing);
         if (!flush)
         {
-            _aborted.Cancel();
+            CancelOffThisThread(_aborted);
         }
     }
 
@@ -95,7 +95,14 @@ public sealed class Session
         }
 
         Outbox.Complete(discardQueued: true);
-        _closing.Cancel();
-        _aborted.Cancel();
+        CancelOffThisThread(_closing);
+        CancelOffThisThread(_aborted);
     }
+
+    /// <summary>
+    /// Sessions are closed from fan-out loops that hold a room's lock; the stream teardown their
+    /// tokens trigger (a reset, exceptions, the writer's exit) must not run there and stall the room.
+    /// The token reads as cancelled at once; only its callbacks move to the thread pool.
+    /// </summary>
+    private static void CancelOffThisThread(CancellationTokenSource source) => _ = source.CancelAsync();
 }

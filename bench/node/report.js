@@ -5,7 +5,7 @@
 // ratios ours÷Socket.io and ours÷grpc-js.
 //
 // Usage: node report.js --results=FILE.jsonl --out=results.md --mode=quick|full
-//          --config=Release|Debug --runtimeconfig=PATH [--started=ISO] [--elapsed-s=N]
+//          --config=Release|Debug --build=TEXT --runtimeconfig=PATH [--started=ISO] [--elapsed-s=N]
 //          [--runs=N] [--runs-planned=N] [--pinning=TEXT] [--charts-dir=DIR] [--charts-note=TEXT]
 // With several runs of a row, a cell is the median with the min–max of the runs.
 
@@ -304,7 +304,7 @@ out.push('## Machine');
 out.push('');
 out.push(`- CPUs: ${m.nproc} × ${m.model}`);
 out.push(`- Memory: ${m.memory}; kernel ${m.kernel}; open files limit ${m.fdLimit}`);
-out.push(`- Ours: ChatService ${args.config} build on .NET SDK ${m.dotnet}; ${gcMode()}`);
+out.push(`- Ours: ChatService ${args.build || `${args.config} build`} on .NET SDK ${m.dotnet}; ${gcMode()}`);
 out.push(`- Peers and load generator: Node ${m.node}, socket.io / socket.io-client 4.8.3, @grpc/grpc-js 1.14.7`);
 out.push(`- Load average (1/5/15 min) at the start: ${args['loadavg-start'] || 'unknown'}, at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`
   + ' (anything above what the benchmark itself uses is another program competing for the cores).');
