@@ -70,6 +70,9 @@
 #   BENCH_SERVER_CPUS=0 BENCH_LOADGEN_CPUS=1
 #                                       pin the server and the load generator with taskset (default: no
 #                                       pinning; everything shares every core)
+#   BENCH_CLIENT=wire|library          how the load generator's sessions talk: wire (default; node:http2
+#                                       and a raw WebSocket speaking the protocols, cheap per received
+#                                       message) or library (@grpc/grpc-js and socket.io-client)
 #   BENCH_CHROMIUM=PATH                 headless Chromium for the charts (default: chromium on PATH)
 #
 # Every server this script starts is stopped on exit; every load generator run is bounded by
@@ -96,6 +99,7 @@ for arg in "$@"; do
 done
 
 CONFIG="${BENCH_CONFIGURATION:-Release}"
+CLIENT="${BENCH_CLIENT:-wire}"
 OURS_DIR="${BENCH_OURS_DIR:-$ROOT/ChatService/bin/bench}"
 OURS_BUILD="$CONFIG build"
 OURS_DLL="$OURS_DIR/ChatService.dll"
@@ -259,7 +263,7 @@ loadgen() { # target label timeout-seconds args...
   log "$target $label (run $ROUND): node loadgen.js $*"
   # In the background and waited for, so a signal to this script is handled at once (see cleanup).
   timeout --kill-after=5 "$limit" ${LOADGEN_PIN[@]+"${LOADGEN_PIN[@]}"} node "$NODE_DIR/loadgen.js" --target="$target" --port="$SERVER_PORT" \
-    --server-pid="$SERVER_PID" --label="$label" --run="$ROUND" --timeout-s="$((limit - 5))" "$@" >"$WORK/loadgen.out" 2>>"$WORK/loadgen.log" &
+    --server-pid="$SERVER_PID" --label="$label" --run="$ROUND" --timeout-s="$((limit - 5))" --client="$CLIENT" "$@" >"$WORK/loadgen.out" 2>>"$WORK/loadgen.log" &
   LOADGEN_PID=$!
   wait "$LOADGEN_PID" || status=$?
   LOADGEN_PID=""
@@ -575,7 +579,7 @@ else
   done
 fi
 
-node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/results.md" --mode="$MODE" --config="$CONFIG" --build="$OURS_BUILD" \
+node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/results.md" --mode="$MODE" --config="$CONFIG" --build="$OURS_BUILD" --client="$CLIENT" \
   --runtimeconfig="$OURS_DIR/ChatService.runtimeconfig.json" --started="$STARTED_AT" --elapsed-s="$((SECONDS - START_S))" \
   --loadavg-start="$LOADAVG_START" --runs="$RUNS_DONE" --runs-planned="$RUNS" --runs-note="$RUNS_NOTE" --pinning="$PINNING" \
   --charts-dir="$CHARTS_DIR" --charts-note="$CHARTS_NOTE"

@@ -10,54 +10,31 @@ namespace ChatService.Chat;
 /// <summary>Operator actions: notifications, kicks, moderation and stats.</summary>
 public sealed class AdminOperations(
     SessionRegistry sessions,
-    RoomRegistry rooms,
     IRoomStore roomStore,
     IUserStore users,
     IMessageStore messages,
-    IClusterBus bus,
+    ClusterRelay relay,
     ChatMetrics metrics,
     TimeProvider time)
 {
     public int Broadcast(ChatUser admin, string title, string body)
     {
         var frame = NotificationFrame(admin, NotificationKind.Broadcast, title, body);
-        bus.Publish(new UserFrame(UserId: null, frame.Payload, ExceptSessionId: null));
-        var count = 0;
-        foreach (var session in sessions.All)
-        {
-            session.Send(frame);
-            count++;
-        }
-
-        return count;
+        return relay.ToUser(userId: null, frame);
     }
 
     public async Task<int> NotifyAsync(ChatUser admin, string userName, string title, string body)
     {
         var user = await RequireUserAsync(userName).ConfigureAwait(false);
         var frame = NotificationFrame(admin, NotificationKind.Direct, title, body);
-        bus.Publish(new UserFrame(user.Id, frame.Payload, ExceptSessionId: null));
-        var targets = sessions.OfUser(user.Id);
-        foreach (var session in targets)
-        {
-            session.Send(frame);
-        }
-
-        return targets.Count;
+        return relay.ToUser(user.Id, frame);
     }
 
     public async Task<int> KickAsync(ChatUser admin, string userName, string reason)
     {
         var user = await RequireUserAsync(userName).ConfigureAwait(false);
-        var targets = sessions.OfUser(user.Id);
         var message = reason.Length > 0 ? $"Disconnected by {admin.Name}: {reason}" : $"Disconnected by {admin.Name}.";
-        bus.Publish(new UserKicked(user.Id, message));
-        foreach (var session in targets)
-        {
-            session.Close(new Status(StatusCode.PermissionDenied, message));
-        }
-
-        return targets.Count;
+        return relay.Kick(user.Id, message);
     }
 
     public async Task DeleteMessageAsync(ChatUser moderator, string roomIdText, ulong seq)
@@ -69,17 +46,7 @@ public sealed class AdminOperations(
         {
             MessageDeleted = new MessageDeleted { Room = roomId, Seq = seq, Id = deleted.Id, DeletedBy = moderator.Name },
         });
-        bus.Publish(new RoomFrame(roomId, frame.Payload, Durable: true, ExceptUserId: null));
-        var room = rooms.TryGetLoaded(roomId);
-        if (room is null)
-        {
-            return;
-        }
-
-        lock (room.FanoutLock)
-        {
-            room.Broadcast(frame);
-        }
+        relay.ToRoom(roomId, frame);
     }
 
     public async Task<User> SetRoleAsync(string userName, Role role)

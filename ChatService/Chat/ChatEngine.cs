@@ -21,7 +21,7 @@ public sealed partial class ChatEngine(
     PresenceTracker presence,
     TypingTracker typing,
     RateLimiter rateLimiter,
-    IClusterBus bus,
+    ClusterRelay relay,
     ChatOptions options,
     ChatMetrics metrics,
     TimeProvider time)
@@ -189,14 +189,7 @@ public sealed partial class ChatEngine(
         var stored = await roomStore.SetReadMarkerAsync(roomId, session.User.Id, request.Seq).ConfigureAwait(false);
         var marker = new ReadMarker { Room = roomId, Seq = stored };
         var frame = Frames.Durable(new ServerFrame { ReadMarker = marker });
-        bus.Publish(new UserFrame(session.User.Id, frame.Payload, ExceptSessionId: session.Id));
-        foreach (var other in sessions.OfUser(session.User.Id))
-        {
-            if (other != session)
-            {
-                other.Send(frame);
-            }
-        }
+        relay.ToUser(session.User.Id, frame, exceptSessionId: session.Id);
 
         return marker;
     }

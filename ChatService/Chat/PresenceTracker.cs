@@ -1,3 +1,4 @@
+using System.Threading.Channels;
 using ChatGrpc.Contracts.V1;
 using ChatService.Cluster;
 using ChatService.Storage;
@@ -24,7 +25,9 @@ public sealed class PresenceTracker(
     private readonly object _gate = new();
     private readonly Dictionary<string, UserPresence> _local = new();
     private readonly Dictionary<string, RemotePresence> _remote = new();
-    private Task _leaseWrites = Task.CompletedTask;
+    private readonly Dictionary<string, Func<Task>> _pendingLeaseWrites = new();
+    private readonly Channel<string> _leaseQueue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
+    private Task? _leaseWriter;
 
     public void Connected(ChatUser user)
     {
@@ -146,15 +149,6 @@ public sealed class PresenceTracker(
         }
     }
 
-    /// <summary>Waits for this node's lease writes queued so far (tests and shutdown).</summary>
-    public Task LeaseWritesDone()
-    {
-        lock (_gate)
-        {
-            return _leaseWrites;
-        }
-    }
-
     private (PresenceStatus Status, string Text) Effective(string userId)
     {
         if (_local.TryGetValue(userId, out var local) && local.Status != PresenceStatus.Offline)
@@ -190,7 +184,10 @@ public sealed class PresenceTracker(
         }
     }
 
-    /// <summary>Lease writes go out one at a time, in the order the changes happened here, each followed by a signal.</summary>
+    /// <summary>
+    /// Queues the user's lease write; called under the gate. One writer sends them one at a time and
+    /// signals the other nodes after each; a user's writes not yet sent collapse into the newest.
+    /// </summary>
     private void QueueLeaseWrite(string userId, Func<Task> write)
     {
         if (leases is NoPresenceLeases)
@@ -198,22 +195,41 @@ public sealed class PresenceTracker(
             return;
         }
 
-        _leaseWrites = _leaseWrites.ContinueWith(
-            async _ =>
+        if (_pendingLeaseWrites.TryAdd(userId, write))
+        {
+            _leaseQueue.Writer.TryWrite(userId);
+        }
+        else
+        {
+            _pendingLeaseWrites[userId] = write;
+        }
+
+        _leaseWriter ??= Task.Run(WriteLeasesAsync);
+    }
+
+    private async Task WriteLeasesAsync()
+    {
+        await foreach (var userId in _leaseQueue.Reader.ReadAllAsync().ConfigureAwait(false))
+        {
+            Func<Task>? write;
+            lock (_gate)
             {
-                try
+                if (!_pendingLeaseWrites.Remove(userId, out write))
                 {
-                    await write().ConfigureAwait(false);
-                    bus.Publish(new PresenceChanged(userId));
+                    continue;
                 }
-                catch (Exception ex)
-                {
-                    logger.LogError(ex, "Writing the presence lease of {User} failed", userId);
-                }
-            },
-            CancellationToken.None,
-            TaskContinuationOptions.None,
-            TaskScheduler.Default).Unwrap();
+            }
+
+            try
+            {
+                await write().ConfigureAwait(false);
+                bus.Publish(new PresenceChanged(userId));
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Writing the presence lease of {User} failed", userId);
+            }
+        }
     }
 
     private void Announce(string userId, bool persistLastSeen) => _ = AnnounceAsync(userId, persistLastSeen);

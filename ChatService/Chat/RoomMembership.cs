@@ -18,7 +18,7 @@ public sealed class RoomMembership(
     PresenceTracker presence,
     TypingTracker typing,
     RateLimiter rateLimiter,
-    IClusterBus bus,
+    ClusterRelay relay,
     ChatOptions options)
 {
     public async Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId)
@@ -159,11 +159,6 @@ public sealed class RoomMembership(
     {
         var member = new MemberEvent { Room = room.Id, Member = new Presence { UserId = user.Id, UserName = user.Name, Status = PresenceStatus.Online } };
         var frame = Frames.Durable(joined ? new ServerFrame { MemberJoined = member } : new ServerFrame { MemberLeft = member });
-        lock (room.FanoutLock)
-        {
-            room.Broadcast(frame, exceptUserId: user.Id);
-        }
-
-        bus.Publish(new RoomFrame(room.Id, frame.Payload, Durable: true, ExceptUserId: user.Id));
+        relay.ToRoom(room, frame, exceptUserId: user.Id);
     }
 }

@@ -7,7 +7,7 @@ namespace ChatService.Chat;
 /// Who is typing where. Never stored. Repeated "typing" refreshes are coalesced into one event;
 /// a user who stops refreshing is cleared after the expiry, as is one who sends or leaves.
 /// </summary>
-public sealed class TypingTracker(IClusterBus bus, ChatOptions options, TimeProvider time)
+public sealed class TypingTracker(ClusterRelay relay, ChatOptions options, TimeProvider time)
 {
     private readonly object _gate = new();
     private readonly Dictionary<(string Room, string User), ITimer> _active = new();
@@ -58,7 +58,6 @@ public sealed class TypingTracker(IClusterBus bus, ChatOptions options, TimeProv
         {
             Typing = new TypingEvent { Room = room.Id, UserId = user.Id, UserName = user.Name, Active = active },
         });
-        room.Broadcast(frame, exceptUserId: user.Id);
-        bus.Publish(new RoomFrame(room.Id, frame.Payload, Durable: false, ExceptUserId: user.Id));
+        relay.ToRoom(room, frame, exceptUserId: user.Id);
     }
 }

@@ -7,7 +7,7 @@ namespace ChatService.Cluster;
 internal sealed class ClusterSignalHandler(
     IClusterBus bus,
     RoomRegistry rooms,
-    SessionRegistry sessions,
+    ClusterRelay relay,
     RoomFeed feed,
     PresenceTracker presence,
     RoomDirectory directory,
@@ -37,31 +37,14 @@ internal sealed class ClusterSignalHandler(
                 // Not awaited: one slow room read must not hold up every other room's signals.
                 Observe(feed.AdvanceAsync(room, advanced.Seq), signal);
                 break;
-            case RoomFrame frame when rooms.TryGetLoaded(frame.RoomId) is { } room:
-                var roomFrame = new OutboundFrame(frame.Frame, frame.Durable);
-                lock (room.FanoutLock)
-                {
-                    room.Broadcast(roomFrame, frame.ExceptUserId);
-                }
-
+            case RoomFrame frame:
+                relay.DeliverToRoom(frame.RoomId, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId);
                 break;
             case UserFrame frame:
-                var userFrame = new OutboundFrame(frame.Frame, Durable: true);
-                foreach (var session in frame.UserId is null ? sessions.All : sessions.OfUser(frame.UserId))
-                {
-                    if (session.Id != frame.ExceptSessionId)
-                    {
-                        session.Send(userFrame);
-                    }
-                }
-
+                relay.DeliverToUser(frame.UserId, frame.Frame, frame.ExceptSessionId);
                 break;
             case UserKicked kicked:
-                foreach (var session in sessions.OfUser(kicked.UserId))
-                {
-                    session.Close(new Status(StatusCode.PermissionDenied, kicked.Message));
-                }
-
+                relay.DeliverKick(kicked.UserId, kicked.Message);
                 break;
             case PresenceChanged changed:
                 Observe(presence.RefreshRemoteAsync([changed.UserId]), signal);

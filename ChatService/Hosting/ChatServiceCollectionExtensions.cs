@@ -3,6 +3,7 @@ using ChatGrpc.Wire.Services;
 using ChatService.Api;
 using ChatService.Auth;
 using ChatService.Chat;
+using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
 
@@ -32,6 +33,7 @@ public static class ChatServiceCollectionExtensions
 
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<RoomRegistry>();
+        services.AddSingleton<ClusterRelay>();
         services.AddSingleton<RateLimiter>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TypingTracker>();

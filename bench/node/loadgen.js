@@ -2,12 +2,14 @@
 'use strict';
 // Load generator for the chat benchmarks. Drives one server of one kind through one scenario and
 // prints one JSON line of results on stdout (progress goes to stderr). The same code drives all
-// three servers: ours and the grpc-js peer through @grpc/grpc-js with the chat.v1 contract
-// (register through AuthService, CreateRoom, Connect with `authorization: Bearer <token>`, join,
-// send with client_msg_id), the Socket.io peer through socket.io-client (join, message, acks).
-// Every session is its own connection, as every device would be.
+// three servers: ours and the grpc-js peer with the chat.v1 contract (register through AuthService
+// and CreateRoom with @grpc/grpc-js; Connect with `authorization: Bearer <token>`, join, send with
+// client_msg_id), the Socket.io peer with Socket.IO events (join, message, acks). Sessions speak
+// the protocol directly by default (--client=wire, wireclients.js: node:http2 / a raw WebSocket),
+// so receiving a big room's fan-out costs the generator little; --client=library uses
+// @grpc/grpc-js and socket.io-client instead. Every session is its own connection, as every device would be.
 //
-//   node loadgen.js --target=ours|grpcjs|socketio --port=P --server-pid=PID --scenario=idle
+//   node loadgen.js --target=ours|grpcjs|socketio --port=P --server-pid=PID [--client=wire|library] --scenario=idle
 //        --sessions=N [--room-size=10] [--settle-ms=3000]
 //     N sessions, each joined to a room of room-size; server RSS (VmRSS) before and after,
 //     per session; also the server's CPU to connect and join them.
@@ -92,10 +94,13 @@ const opt = {
   roomsPerPublisher: num('rooms-per-publisher', 50),
   stormConcurrency: num('storm-concurrency', 500),
   stormTimeoutS: num('storm-timeout-s', 90),
+  // wire: sessions speak the protocol directly (wireclients.js), cheap per received message;
+  // library: @grpc/grpc-js and socket.io-client, as an application would.
+  client: args.client || 'wire',
 };
 
 const SCENARIOS = ['idle', 'fanout', 'latency', 'slow', 'persist', 'reconnect'];
-if (!['ours', 'grpcjs', 'socketio'].includes(opt.target) || !opt.port || !SCENARIOS.includes(opt.scenario)) {
+if (!['ours', 'grpcjs', 'socketio'].includes(opt.target) || !opt.port || !SCENARIOS.includes(opt.scenario) || !['wire', 'library'].includes(opt.client)) {
   console.error(`usage: node loadgen.js --target=ours|grpcjs|socketio --port=P [--server-pid=PID] --scenario=${SCENARIOS.join('|')} [...]`);
   process.exit(64);
 }
@@ -117,7 +122,7 @@ function emit(fields) {
   if (emitted) return;
   emitted = true;
   process.stdout.write(`${JSON.stringify({
-    target: opt.target, scenario: opt.scenario, label: opt.label, run: opt.run, ...(opt.storage ? { storage: opt.storage } : {}), ...fields,
+    target: opt.target, scenario: opt.scenario, label: opt.label, run: opt.run, client: opt.client, ...(opt.storage ? { storage: opt.storage } : {}), ...fields,
   })}\n`);
 }
 
@@ -252,7 +257,8 @@ async function pool(items, limit, fn) {
 }
 
 function grpcDriver(port) {
-  const { grpc, chatv1 } = require('./chatproto');
+  const { grpc, chatv1, ChatServiceDefinition } = require('./chatproto');
+  const { grpcWireSession } = require('./wireclients');
   const address = `127.0.0.1:${port}`;
   const insecure = grpc.credentials.createInsecure();
   // A local subchannel pool gives every session's client its own HTTP/2 connection.
@@ -271,6 +277,24 @@ function grpcDriver(port) {
     else client[method](request, { deadline: deadline() }, cb);
   });
 
+  // The same session on @grpc/grpc-js: a client (and so a connection) per session.
+  const libraryCall = (identity, onFrame, onEnd) => {
+    const client = new chatv1.ChatService(address, insecure, sessionChannelOptions);
+    const call = client.Connect(bearer(identity.token));
+    call.on('data', onFrame);
+    call.on('error', (e) => onEnd(`stream ended: ${e.code} ${e.details}`));
+    call.on('end', () => onEnd('stream ended by the server'));
+    return {
+      write: (frame) => call.write(frame),
+      pause: () => call.pause(),
+      resume: () => call.resume(),
+      close: () => {
+        call.cancel();
+        client.close();
+      },
+    };
+  };
+
   return {
     async register(name) {
       const res = await unary(auth, 'Register', { user_name: name, password: `pw-${name}-bench` });
@@ -280,8 +304,6 @@ function grpcDriver(port) {
       await unary(control, 'CreateRoom', { id, title: id, kind: 'ROOM_KIND_PUBLIC' }, bearer(owner.token));
     },
     open(identity, onMessage, onClose) {
-      const client = new chatv1.ChatService(address, insecure, sessionChannelOptions);
-      const call = client.Connect(bearer(identity.token));
       const pending = new Map();
       let nextRequest = 0;
       let closed = false;
@@ -300,7 +322,7 @@ function grpcDriver(port) {
         pending.clear();
         onClose(why);
       };
-      call.on('data', (f) => {
+      const onFrame = (f) => {
         switch (f.frame) {
           case 'message':
             onMessage(f.message.text, f.message.seq || 0, f.message.room);
@@ -317,9 +339,18 @@ function grpcDriver(port) {
             else p.resolve(f);
           }
         }
-      });
-      call.on('error', (e) => finish(`stream ended: ${e.code} ${e.details}`));
-      call.on('end', () => finish('stream ended by the server'));
+      };
+      const call = opt.client === 'wire'
+        ? grpcWireSession({
+          port,
+          token: identity.token,
+          serialize: ChatServiceDefinition.Connect.requestSerialize,
+          deserialize: ChatServiceDefinition.Connect.responseDeserialize,
+          onMessage,
+          onFrame,
+          onEnd: finish,
+        })
+        : libraryCall(identity, onFrame, finish);
       const request = (frame) => new Promise((resolve, reject) => {
         if (closed) {
           reject(new Error('stream closed'));
@@ -346,14 +377,13 @@ function grpcDriver(port) {
           const f = await request({ send: { room, text, client_msg_id: clientMsgId } });
           return { seq: f.send_ack.seq || 0 };
         },
-        // Stops consuming the stream: grpc-js then stops reading the HTTP/2 stream, so its flow-control
+        // Stops consuming the stream: the HTTP/2 stream is no longer read, so its flow-control
         // window closes and the server has to hold (or drop) what it still wants to send.
         pauseReading() { call.pause(); },
         resumeReading() { call.resume(); },
         close() {
           closed = true;
-          call.cancel();
-          client.close();
+          call.close();
         },
       };
     },
@@ -368,6 +398,67 @@ function socketioDriver(port) {
   const { io } = require('socket.io-client');
   const url = `http://127.0.0.1:${port}`;
   const ACK_MS = 30000;
+  const { socketioWireSession } = require('./wireclients');
+
+  /** The driver's session over either client: join / send by acked events. */
+  const session = (t) => {
+    const request = async (event, payload) => {
+      const res = await t.emitWithAck(event, payload);
+      if (res && res.error) throw new Error(res.error);
+      return res;
+    };
+    return {
+      ready: t.ready,
+      get closed() { return t.isClosed(); },
+      epoch: '',
+      join: async (room, afterSeq = 0) => {
+        const res = await request('join', afterSeq > 0 ? { room, after_seq: afterSeq } : room);
+        return { lastSeq: res.last_seq || 0, resume: res.resume || 'fresh', history: [] };
+      },
+      send: async (room, text, clientMsgId) => {
+        const res = await request('message', { room, text, client_msg_id: clientMsgId });
+        return { seq: res.seq || 0 };
+      },
+      pauseReading: t.pause,
+      resumeReading: t.resume,
+      close: t.close,
+    };
+  };
+
+  // The same session on a raw WebSocket (wireclients.js): the TCP socket under it is paused for back-pressure.
+  const wireOpen = (identity, onMessage, onClose) => {
+    let closed = false;
+    let connected;
+    let failed;
+    const ready = new Promise((resolve, reject) => {
+      connected = resolve;
+      failed = reject;
+    });
+    const ws = socketioWireSession({
+      port,
+      name: identity.name,
+      onMessage,
+      onConnected: connected,
+      onConnectError: failed,
+      onEnd: (why) => {
+        if (closed) return;
+        closed = true;
+        failed(new Error(why));
+        onClose(why);
+      },
+    });
+    return session({
+      ready,
+      isClosed: () => closed,
+      emitWithAck: (event, payload) => ws.emitWithAck(event, payload, ACK_MS),
+      pause: () => ws.pause(),
+      resume: () => ws.resume(),
+      close() {
+        closed = true;
+        ws.close();
+      },
+    });
+  };
   return {
     async register(name) {
       return { name, token: null }; // the Socket.io peer has no accounts: the name is sent in the handshake
@@ -376,6 +467,7 @@ function socketioDriver(port) {
       // rooms exist as soon as someone joins
     },
     open(identity, onMessage, onClose) {
+      if (opt.client === 'wire') return wireOpen(identity, onMessage, onClose);
       const socket = io(url, {
         transports: ['websocket'],
         forceNew: true,
@@ -395,34 +487,21 @@ function socketioDriver(port) {
         closed = true;
         onClose(`disconnected: ${reason}`);
       });
-      const request = async (event, payload) => {
-        const res = await socket.timeout(ACK_MS).emitWithAck(event, payload);
-        if (res && res.error) throw new Error(res.error);
-        return res;
-      };
       // The TCP socket under the WebSocket: pausing it is the only back-pressure Socket.io has.
       const tcp = () => {
         const transport = socket.io.engine && socket.io.engine.transport;
         return transport && transport.ws && transport.ws._socket;
       };
-      return {
+      return session({
         ready,
-        get closed() { return closed; },
-        epoch: '',
-        join: async (room, afterSeq = 0) => {
-          const res = await request('join', afterSeq > 0 ? { room, after_seq: afterSeq } : room);
-          return { lastSeq: res.last_seq || 0, resume: res.resume || 'fresh', history: [] };
-        },
-        send: async (room, text, clientMsgId) => {
-          const res = await request('message', { room, text, client_msg_id: clientMsgId });
-          return { seq: res.seq || 0 };
-        },
-        pauseReading() {
+        isClosed: () => closed,
+        emitWithAck: (event, payload) => socket.timeout(ACK_MS).emitWithAck(event, payload),
+        pause() {
           const t = tcp();
           if (!t) throw new Error('no TCP socket under the socket.io-client transport to pause');
           t.pause();
         },
-        resumeReading() {
+        resume() {
           const t = tcp();
           if (t) t.resume();
         },
@@ -430,7 +509,7 @@ function socketioDriver(port) {
           closed = true;
           socket.disconnect();
         },
-      };
+      });
     },
     close() {},
   };

@@ -1,0 +1,93 @@
+using ChatGrpc.Wire;
+using ChatService.Chat;
+
+namespace ChatService.Cluster;
+
+/// <summary>
+/// The one path for events that reach sessions on every node: the domain calls the public methods
+/// (deliver here, then tell the other nodes) and <see cref="ClusterSignalHandler"/> calls the
+/// <c>Deliver</c> ones for what another node published, so local and remote delivery cannot drift apart.
+/// Room messages are not relayed here: they travel by seq through the message pipeline.
+/// </summary>
+public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionRegistry sessions)
+{
+    /// <summary>A frame for everyone in the room but <paramref name="exceptUserId"/>'s sessions.</summary>
+    public void ToRoom(Room room, OutboundFrame frame, string? exceptUserId = null)
+    {
+        DeliverToRoom(room, frame, exceptUserId);
+        bus.Publish(new RoomFrame(room.Id, frame.Payload, frame.Durable, exceptUserId));
+    }
+
+    /// <summary>As <see cref="ToRoom(Room, OutboundFrame, string?)"/> for a room this node may not have loaded.</summary>
+    public void ToRoom(string roomId, OutboundFrame frame, string? exceptUserId = null)
+    {
+        DeliverToRoom(roomId, frame, exceptUserId);
+        bus.Publish(new RoomFrame(roomId, frame.Payload, frame.Durable, exceptUserId));
+    }
+
+    /// <summary>A durable frame for a user's sessions (every session when <paramref name="userId"/> is null); returns how many were on this node.</summary>
+    public int ToUser(string? userId, OutboundFrame frame, string? exceptSessionId = null)
+    {
+        var local = DeliverToUser(userId, frame.Payload, exceptSessionId);
+        bus.Publish(new UserFrame(userId, frame.Payload, exceptSessionId));
+        return local;
+    }
+
+    /// <summary>Ends every session of the user with PERMISSION_DENIED; returns how many were on this node.</summary>
+    public int Kick(string userId, string message)
+    {
+        var local = DeliverKick(userId, message);
+        bus.Publish(new UserKicked(userId, message));
+        return local;
+    }
+
+    internal void DeliverToRoom(string roomId, OutboundFrame frame, string? exceptUserId)
+    {
+        if (rooms.TryGetLoaded(roomId) is { } room)
+        {
+            DeliverToRoom(room, frame, exceptUserId);
+        }
+    }
+
+    internal int DeliverToUser(string? userId, byte[] payload, string? exceptSessionId)
+    {
+        var frame = new OutboundFrame(payload, Durable: true);
+        var count = 0;
+        foreach (var session in userId is null ? sessions.All : sessions.OfUser(userId))
+        {
+            if (session.Id != exceptSessionId)
+            {
+                session.Send(frame);
+                count++;
+            }
+        }
+
+        return count;
+    }
+
+    internal int DeliverKick(string userId, string message)
+    {
+        var targets = sessions.OfUser(userId);
+        foreach (var session in targets)
+        {
+            session.Close(new Status(StatusCode.PermissionDenied, message));
+        }
+
+        return targets.Count;
+    }
+
+    /// <summary>Durable frames keep their order against the room's messages; ephemeral ones need no lock.</summary>
+    private static void DeliverToRoom(Room room, OutboundFrame frame, string? exceptUserId)
+    {
+        if (!frame.Durable)
+        {
+            room.Broadcast(frame, exceptUserId);
+            return;
+        }
+
+        lock (room.FanoutLock)
+        {
+            room.Broadcast(frame, exceptUserId);
+        }
+    }
+}
