@@ -1,6 +1,6 @@
 using ChatService.Hosting;
 
-var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, WebRootPath = WebRoot.Locate() });
+var builder = HostingExtensions.CreateChatBuilder(args, WebRoot.Locate());
 builder.AddChatEndpoints(args);
 builder.AddChat();
 

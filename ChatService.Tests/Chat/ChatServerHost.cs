@@ -101,7 +101,7 @@ internal sealed class ChatServerHost : IAsyncDisposable
             .Append(new("Storage:DataDirectory", DataDirectory))
             .Select(pair => $"--{pair.Key}={pair.Value}")
             .ToArray();
-        var builder = WebApplication.CreateSlimBuilder(args);
+        var builder = HostingExtensions.CreateChatBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
         if (Time is not null)
         {

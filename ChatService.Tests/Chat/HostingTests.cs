@@ -6,7 +6,9 @@ using ChatGrpc.Contracts;
 using ChatGrpc.Contracts.V1;
 using ChatGrpc.Wire;
 using ChatGrpc.Wire.Client;
+using ChatService.Hosting;
 using Grpc.Health.V1;
+using Microsoft.Extensions.Configuration;
 
 namespace ChatService.Tests.Chat;
 
@@ -27,6 +29,17 @@ public sealed class HostingTests
         var response = await server.Channel.UnaryCall(Check, new HealthCheckRequest { Service = service }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         Assert.AreEqual(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
+    }
+
+    [TestMethod]
+    public void CreateChatBuilder_Default_SettingsFilesAreNotWatched()
+    {
+        var builder = HostingExtensions.CreateChatBuilder([]);
+
+        var fileSources = ((IConfigurationBuilder)builder.Configuration).Sources.OfType<FileConfigurationSource>().ToList();
+
+        Assert.IsTrue(fileSources.Count > 0, "appsettings.json should still be read");
+        Assert.IsFalse(fileSources.Any(source => source.ReloadOnChange), "a watched settings file would watch ./data, where SQLite writes on every commit");
     }
 
     [TestMethod]

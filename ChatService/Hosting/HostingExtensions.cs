@@ -6,6 +6,17 @@ namespace ChatService.Hosting;
 
 public static class HostingExtensions
 {
+    /// <summary>The server's host builder, for Program and for tests that host the real server.</summary>
+    public static WebApplicationBuilder CreateChatBuilder(string[] args, string? webRootPath = null) =>
+        WebApplication.CreateSlimBuilder(new WebApplicationOptions
+        {
+            // Reloading appsettings on change watches the whole content root, subfolders included, and
+            // the default SQLite files live in ./data: every commit would wake the watcher (a file
+            // event plus a stat per write, measured at several percent of a core under load).
+            Args = [.. args, "--hostBuilder:reloadConfigOnChange=false"],
+            WebRootPath = webRootPath,
+        });
+
     /// <summary>
     /// Configuration from appsettings, then CHAT_-prefixed environment variables, then the command line
     /// (later wins), and the listeners it describes.

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 
@@ -12,7 +13,11 @@ public sealed class SqliteDatabase : ISqlDatabase
 {
     private const int SqliteConstraint = 19;
 
+    private const string ConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+    private static readonly object TunedMarker = new();
+
     private readonly string _connectionString;
+    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _tunedHandles = new();
 
     public SqliteDatabase(StorageOptions options)
     {
@@ -37,20 +42,30 @@ public sealed class SqliteDatabase : ISqlDatabase
         // Per connection: NORMAL is durable in WAL mode across process crashes (not power loss), at a
         // fraction of FULL's fsync cost; foreign keys off because the app owns integrity.
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
+        pragmas.CommandText = ConnectionPragmas;
         pragmas.ExecuteNonQuery();
         return connection;
     }
 
     /// <summary>
-    /// A pooled connection for reads and rare writes. No per-open pragmas: those would cost a statement
-    /// on every query, SQLITE_BUSY is already retried up to DefaultTimeout, and the hot write path (the
-    /// message writer) has its own connection from <see cref="Open"/>.
+    /// A pooled connection for reads and the rarer writes (memberships, read markers, accounts). The
+    /// writer's pragmas are set once per physical connection (the pool hands the same handle out
+    /// again), so a reused connection costs no extra statement: without them every such commit would
+    /// fsync (synchronous=FULL), and a write that meets the message writer's lock would be retried by
+    /// the driver after a fixed sleep instead of by SQLite as soon as the lock is free.
     /// </summary>
     public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        if (connection.Handle is { } handle && !_tunedHandles.TryGetValue(handle, out _))
+        {
+            using var pragma = connection.CreateCommand();
+            pragma.CommandText = ConnectionPragmas;
+            pragma.ExecuteNonQuery();
+            _tunedHandles.AddOrUpdate(handle, TunedMarker);
+        }
+
         return connection;
     }
 

@@ -19,6 +19,7 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly SqlMessageQueries _queries;
+    private readonly SqliteClientMsgIdLookup _clientMsgIds;
 
     public SqliteMessageStore(SqliteDatabase database, StorageOptions options, ChatMetrics metrics, ILogger<SqliteMessageStore> logger)
     {
@@ -27,6 +28,7 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _queries = new SqlMessageQueries(database);
+        _clientMsgIds = new SqliteClientMsgIdLookup(database);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -61,7 +63,7 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
             .ConfigureAwait(false));
 
     public Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default) =>
-        _queries.FindByClientMsgIdAsync(senderId, clientMsgId, cancellationToken);
+        Task.FromResult(_clientMsgIds.Find(senderId, clientMsgId));
 
     public Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default) =>
         _queries.ReadAsync(roomId, afterSeq, beforeSeq, limit, newest, cancellationToken);
@@ -78,6 +80,7 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
+        _clientMsgIds.Dispose();
     }
 
     private async Task WriteLoopAsync()
