@@ -5,7 +5,7 @@ namespace ChatService.Tests.Infrastructure;
 
 /// <summary>
 /// A throwaway Postgres for the test run: initdb into a temp folder, started on a free loopback port
-/// on first use, stopped when the test process exits. Each caller gets a fresh database in it.
+/// on first use, stopped when the tests are done (see TestRunCleanup). Each caller gets a fresh database in it.
 /// </summary>
 internal static class PostgresServer
 {
@@ -42,6 +42,22 @@ internal static class PostgresServer
         return Convert.ToInt32(await kill.ExecuteScalarAsync());
     }
 
+    /// <summary>
+    /// Stops the server if this run started one. Called once the tests are done: a daemon left behind
+    /// would outlive the run (and keep whatever file descriptors the test process had handed it).
+    /// </summary>
+    public static async Task StopAsync()
+    {
+        if (!Started.IsValueCreated || !Started.Value.IsCompletedSuccessfully)
+        {
+            return;
+        }
+
+        var server = Started.Value.Result;
+        await RunAsync(Path.Combine(server.Bin, "pg_ctl"), ["-D", Path.Combine(server.Root, "data"), "-m", "immediate", "-w", "stop"], server.AsRoot);
+        Directory.Delete(server.Root, recursive: true);
+    }
+
     private static async Task<Instance> StartAsync()
     {
         var bin = Directory.Exists("/usr/lib/postgresql")
@@ -68,19 +84,7 @@ internal static class PostgresServer
         await RunAsync(Path.Combine(bin, "pg_ctl"),
             ["-D", data, "-w", "-t", "60", "-l", Path.Combine(root, "server.log"),
              "-o", $"-p {port} -k {root} -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=400", "start"], asRoot);
-        AppDomain.CurrentDomain.ProcessExit += (_, _) =>
-        {
-            RunAsync(Path.Combine(bin, "pg_ctl"), ["-D", data, "-m", "immediate", "stop"], asRoot).Wait(TimeSpan.FromSeconds(20));
-            try
-            {
-                Directory.Delete(root, recursive: true);
-            }
-            catch (IOException)
-            {
-                // Left in the temp folder; harmless.
-            }
-        };
-        return new Instance(port);
+        return new Instance(port, bin, root, asRoot);
     }
 
     private static async Task RunAsync(string file, string[] arguments, bool asPostgres = false)
@@ -98,7 +102,7 @@ internal static class PostgresServer
         }
     }
 
-    private sealed record Instance(int Port)
+    private sealed record Instance(int Port, string Bin, string Root, bool AsRoot)
     {
         public string ConnectionString(string database) =>
             $"Host=127.0.0.1;Port={Port};Username=postgres;Database={database};Maximum Pool Size=40;Connection Idle Lifetime=10";

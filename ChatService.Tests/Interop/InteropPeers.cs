@@ -84,7 +84,6 @@ public static class InteropPeers
         }
     }
 
-    [AssemblyCleanup]
     public static async Task StopAllAsync()
     {
         var matrix = InteropMatrix.Render();

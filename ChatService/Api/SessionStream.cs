@@ -103,8 +103,9 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
     private static async Task PumpAsync(Session session, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
     {
         var writer = (ISerializedStreamWriter)responses;
-        var batch = new List<OutboundFrame>(WriteBatch);
-        var payloads = new List<ReadOnlyMemory<byte>>(WriteBatch);
+        // Unsized: they grow to the bursts this connection sees; most idle connections never batch.
+        var batch = new List<OutboundFrame>();
+        var payloads = new List<ReadOnlyMemory<byte>>();
         var writing = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         // A session closed for overflow or a kick must not wait on a write the client will never read.

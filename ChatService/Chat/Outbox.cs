@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Threading.Tasks.Sources;
+
 namespace ChatService.Chat;
 
 /// <summary>One serialized ServerFrame. Durable frames must arrive; ephemeral ones (typing, presence) may be dropped.</summary>
@@ -20,11 +23,12 @@ public sealed class Outbox(int capacity)
 {
     private readonly object _gate = new();
     private readonly Queue<OutboundFrame> _queue = new();
+    private readonly ReaderSignal _readable = new();
     private int _ephemeral;
     private bool _completed;
     private bool _discardQueued;
-    private TaskCompletionSource? _readable;
     private TaskCompletionSource? _writable;
+    private CancellationToken _wakeToken;
 
     public int Count
     {
@@ -39,7 +43,7 @@ public sealed class Outbox(int capacity)
 
     public EnqueueResult TryEnqueue(OutboundFrame frame)
     {
-        TaskCompletionSource? wake;
+        bool wake;
         lock (_gate)
         {
             if (_completed)
@@ -63,17 +67,21 @@ public sealed class Outbox(int capacity)
                 _ephemeral++;
             }
 
-            wake = _readable;
-            _readable = null;
+            wake = _readable.Disarm();
         }
 
-        wake?.TrySetResult();
+        if (wake)
+        {
+            _readable.Signal();
+        }
+
         return EnqueueResult.Queued;
     }
 
     /// <summary>Queues a durable frame, waiting for room instead of overflowing. Used to replay history at the reader's pace.</summary>
     public async ValueTask<bool> EnqueueWhenSpaceAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
+        bool wake;
         while (true)
         {
             Task wait;
@@ -87,10 +95,8 @@ public sealed class Outbox(int capacity)
                 if (_queue.Count < capacity)
                 {
                     _queue.Enqueue(frame);
-                    var wake = _readable;
-                    _readable = null;
-                    wake?.TrySetResult();
-                    return true;
+                    wake = _readable.Disarm();
+                    break;
                 }
 
                 _writable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -99,14 +105,27 @@ public sealed class Outbox(int capacity)
 
             await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
         }
+
+        if (wake)
+        {
+            _readable.Signal();
+        }
+
+        return true;
     }
 
-    /// <summary>Waits for frames; false once the outbox is completed and (unless discarding) drained.</summary>
+    /// <summary>
+    /// Waits for frames; false once the outbox is completed and (unless discarding) drained. One
+    /// reader only. Every delivery to an idle connection ends a wait, so a wait allocates nothing:
+    /// the signal is reused and the token is registered once, not per wait (so pass the reader's own
+    /// token, which ends with it, not a long-lived one).
+    /// </summary>
+    [AsyncMethodBuilder(typeof(PoolingAsyncValueTaskMethodBuilder<>))]
     public async ValueTask<bool> WaitToReadAsync(CancellationToken cancellationToken)
     {
         while (true)
         {
-            Task wait;
+            ValueTask wait;
             lock (_gate)
             {
                 if (_queue.Count > 0 && !_discardQueued)
@@ -119,11 +138,12 @@ public sealed class Outbox(int capacity)
                     return false;
                 }
 
-                _readable ??= new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                wait = _readable.Task;
+                cancellationToken.ThrowIfCancellationRequested();
+                wait = _readable.Arm();
             }
 
-            await wait.WaitAsync(cancellationToken).ConfigureAwait(false);
+            WakeOnCancel(cancellationToken);
+            await wait.ConfigureAwait(false);
         }
     }
 
@@ -155,19 +175,79 @@ public sealed class Outbox(int capacity)
     /// <summary>No more frames will be accepted. With <paramref name="discardQueued"/> the reader stops at once.</summary>
     public void Complete(bool discardQueued)
     {
-        TaskCompletionSource? readable;
+        bool readable;
         TaskCompletionSource? writable;
         lock (_gate)
         {
             _completed = true;
             _discardQueued |= discardQueued;
-            readable = _readable;
+            readable = _readable.Disarm();
             writable = _writable;
-            _readable = null;
             _writable = null;
         }
 
-        readable?.TrySetResult();
+        if (readable)
+        {
+            _readable.Signal();
+        }
+
         writable?.TrySetResult();
     }
+
+    /// <summary>The reader's token, registered the first time it is seen; the loop then notices the cancellation.</summary>
+    private void WakeOnCancel(CancellationToken cancellationToken)
+    {
+        if (!cancellationToken.CanBeCanceled || cancellationToken == _wakeToken)
+        {
+            return;
+        }
+
+        _wakeToken = cancellationToken;
+        cancellationToken.UnsafeRegister(static state =>
+        {
+            var outbox = (Outbox)state!;
+            bool wake;
+            lock (outbox._gate)
+            {
+                wake = outbox._readable.Disarm();
+            }
+
+            if (wake)
+            {
+                outbox._readable.Signal();
+            }
+        }, this);
+    }
+}
+
+/// <summary>A reusable completion for the one reader's wait; armed and disarmed under the outbox's lock.</summary>
+internal sealed class ReaderSignal : IValueTaskSource
+{
+    private ManualResetValueTaskSourceCore<bool> _core = new() { RunContinuationsAsynchronously = true };
+    private bool _armed;
+
+    /// <summary>Starts a wait. The previous one has been awaited to completion, so the core may be reused.</summary>
+    public ValueTask Arm()
+    {
+        _core.Reset();
+        _armed = true;
+        return new ValueTask(this, _core.Version);
+    }
+
+    /// <summary>True if a wait was armed; the caller must then <see cref="Signal"/> it, outside the lock.</summary>
+    public bool Disarm()
+    {
+        var armed = _armed;
+        _armed = false;
+        return armed;
+    }
+
+    public void Signal() => _core.SetResult(true);
+
+    public void GetResult(short token) => _core.GetResult(token);
+
+    public ValueTaskSourceStatus GetStatus(short token) => _core.GetStatus(token);
+
+    public void OnCompleted(Action<object?> continuation, object? state, short token, ValueTaskSourceOnCompletedFlags flags) =>
+        _core.OnCompleted(continuation, state, token, flags);
 }
