@@ -73,4 +73,49 @@ public sealed class OutboxTests
         Assert.AreEqual(1, outbox.DrainTo(batch, 10));
         Assert.IsFalse(await outbox.WaitToReadAsync(CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
     }
+
+    [TestMethod]
+    public async Task WaitToReadAsync_TokenCancelledWhileWaiting_Throws()
+    {
+        var outbox = new Outbox(8);
+        using var stop = new CancellationTokenSource();
+        var waiting = outbox.WaitToReadAsync(stop.Token).AsTask();
+        await Task.Delay(50);
+        Assert.IsFalse(waiting.IsCompleted, "nothing queued yet");
+
+        await stop.CancelAsync();
+
+        await Assert.ThrowsAsync<OperationCanceledException>(() => waiting.WaitAsync(TimeSpan.FromSeconds(5)));
+    }
+
+    [TestMethod]
+    public async Task WaitToReadAsync_ProducerOnAnotherThread_EveryFrameArrivesWithoutALostWakeUp()
+    {
+        // Wait, wake and wait again many times over one reused signal, racing the producer.
+        const int frames = 20_000;
+        var outbox = new Outbox(frames);
+        using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        var producer = Task.Run(async () =>
+        {
+            for (var i = 0; i < frames; i++)
+            {
+                Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Durable));
+                if (i % 64 == 0)
+                {
+                    await Task.Yield();
+                }
+            }
+        });
+
+        var received = 0;
+        var batch = new List<OutboundFrame>();
+        while (received < frames && await outbox.WaitToReadAsync(stop.Token))
+        {
+            batch.Clear();
+            received += outbox.DrainTo(batch, 16);
+        }
+
+        await producer.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.AreEqual(frames, received);
+    }
 }
