@@ -30,7 +30,7 @@ public sealed class SqliteStorageTests
     [TestMethod]
     public async Task OpenAsync_FreshAndReusedPooledConnections_NormalSyncAndBusyTimeout()
     {
-        var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
 
         // Held open together, so the pool must create fresh handles beside the one migration used;
         // the second round gets the same handles back from the pool.
@@ -64,7 +64,7 @@ public sealed class SqliteStorageTests
     [TestMethod]
     public async Task FindByClientMsgIdAsync_ConcurrentLookupsOfStoredAndUnknownIds_EachAnsweredCorrectly()
     {
-        var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
         using var metrics = new ChatMetrics();
         await using var store = new SqliteMessageStore(database, new StorageOptions { DataDirectory = _folder }, metrics, NullLogger<SqliteMessageStore>.Instance);
         var now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
@@ -90,5 +90,27 @@ public sealed class SqliteStorageTests
             Assert.AreEqual($"text {seq}", found.Text);
             Assert.IsNull(wrongSender, "the key is (sender, client_msg_id), not client_msg_id alone");
         }
+    }
+
+    [TestMethod]
+    public async Task RunAsync_OneSqlManyValuesAndAFailedStatement_EveryCallBindsItsOwnValues()
+    {
+        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+        const string insert = "INSERT INTO meta (key, value) VALUES (@key, @value);";
+        const string select = "SELECT value FROM meta WHERE key = @key;";
+        for (var i = 0; i < 40; i++)
+        {
+            await database.ExecuteAsync(insert, CancellationToken.None, ("@key", $"k{i}"), ("@value", $"v{i}")).WaitAsync(Timeout);
+        }
+
+        var clash = await Assert.ThrowsAsync<Microsoft.Data.Sqlite.SqliteException>(
+            () => database.ExecuteAsync(insert, CancellationToken.None, ("@key", "k7"), ("@value", "again")).WaitAsync(Timeout));
+        var reads = await Task.WhenAll(Enumerable.Range(0, 40).Select(i => Task.Run(() => database.ScalarAsync(select, CancellationToken.None, ("@key", $"k{i}")))))
+            .WaitAsync(Timeout);
+        var missing = await database.ScalarAsync(select, CancellationToken.None, ("@key", "absent")).WaitAsync(Timeout);
+
+        Assert.IsTrue(database.IsUniqueViolation(clash));
+        CollectionAssert.AreEqual(Enumerable.Range(0, 40).Select(i => (object)$"v{i}").ToArray(), reads);
+        Assert.IsNull(missing);
     }
 }

@@ -15,38 +15,36 @@ public interface ISqlDatabase
     Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default);
 
     bool IsUniqueViolation(DbException exception);
+
+    /// <summary>Runs one statement outside any transaction. By default on a connection opened for it; an engine may keep statements prepared.</summary>
+    async Task<T> RunAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using var command = connection.Command(sql, parameters);
+        return await run(command, cancellationToken).ConfigureAwait(false);
+    }
 }
 
 /// <summary>One-statement helpers, so each store method reads as its SQL and its mapping.</summary>
 internal static class SqlDatabaseExtensions
 {
-    public static async Task<List<T>> QueryAsync<T>(
-        this ISqlDatabase database, string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command(sql, parameters);
-        return await command.ReadAllAsync(read, cancellationToken).ConfigureAwait(false);
-    }
+    public static Task<List<T>> QueryAsync<T>(
+        this ISqlDatabase database, string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        database.RunAsync(sql, parameters, (command, token) => command.ReadAllAsync(read, token), cancellationToken);
 
     public static async Task<T?> QuerySingleAsync<T>(
         this ISqlDatabase database, string sql, Func<DbDataReader, T> read, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
         where T : class =>
         (await database.QueryAsync(sql, read, cancellationToken, parameters).ConfigureAwait(false)).FirstOrDefault();
 
-    public static async Task<int> ExecuteAsync(
-        this ISqlDatabase database, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
-    {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command(sql, parameters);
-        return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-    }
+    public static Task<int> ExecuteAsync(
+        this ISqlDatabase database, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters) =>
+        database.RunAsync(sql, parameters, (command, token) => command.ExecuteNonQueryAsync(token), cancellationToken);
 
     public static async Task<object?> ScalarAsync(
         this ISqlDatabase database, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
     {
-        await using var connection = await database.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using var command = connection.Command(sql, parameters);
-        var value = await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false);
+        var value = await database.RunAsync(sql, parameters, (command, token) => command.ExecuteScalarAsync(token), cancellationToken).ConfigureAwait(false);
         return value is DBNull ? null : value;
     }
 

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
@@ -9,7 +10,7 @@ namespace ChatService.Storage;
 /// The embedded SQLite file: WAL journal so readers never block the writer, schema migrations on
 /// open, and the store epoch created with the database.
 /// </summary>
-public sealed class SqliteDatabase : ISqlDatabase
+public sealed class SqliteDatabase : ISqlDatabase, IDisposable
 {
     private const int SqliteConstraint = 19;
 
@@ -18,6 +19,8 @@ public sealed class SqliteDatabase : ISqlDatabase
 
     private readonly string _connectionString;
     private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _tunedHandles = new();
+    private readonly ConcurrentBag<SqliteStatementCache> _idleStatementCaches = new();
+    private int _disposed;
 
     public SqliteDatabase(StorageOptions options)
     {
@@ -73,6 +76,59 @@ public sealed class SqliteDatabase : ISqlDatabase
         await OpenAsync(cancellationToken).ConfigureAwait(false);
 
     public bool IsUniqueViolation(DbException exception) => exception is SqliteException { SqliteErrorCode: SqliteConstraint };
+
+    /// <summary>
+    /// Runs one statement on a connection that keeps its statements compiled: taken from the idle
+    /// ones (or opened), used by this caller alone, and put back unless the statement failed.
+    /// </summary>
+    public async Task<T> RunAsync<T>(string sql, (string Name, object? Value)[] parameters, Func<DbCommand, CancellationToken, Task<T>> run, CancellationToken cancellationToken)
+    {
+        var statements = _idleStatementCaches.TryTake(out var idle) ? idle : new SqliteStatementCache(OpenForStatements());
+        var reusable = false;
+        try
+        {
+            var result = await run(statements.Command(sql, parameters), cancellationToken).ConfigureAwait(false);
+            reusable = true;
+            return result;
+        }
+        finally
+        {
+            if (reusable && Volatile.Read(ref _disposed) == 0)
+            {
+                _idleStatementCaches.Add(statements);
+            }
+            else
+            {
+                statements.Dispose();
+            }
+        }
+    }
+
+    /// <summary>
+    /// A small page cache: every commit of the message writer empties a reader's cache anyway (WAL),
+    /// and the pages are in the OS's cache, while each of these connections lives as long as the server.
+    /// </summary>
+    private SqliteConnection OpenForStatements()
+    {
+        var connection = Open();
+        using var pragma = connection.CreateCommand();
+        pragma.CommandText = "PRAGMA cache_size=-256;";
+        pragma.ExecuteNonQuery();
+        return connection;
+    }
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        while (_idleStatementCaches.TryTake(out var statements))
+        {
+            statements.Dispose();
+        }
+    }
 
     private string Migrate()
     {

@@ -19,7 +19,6 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
     private readonly Channel<PendingAppend> _queue = Channel.CreateUnbounded<PendingAppend>(new UnboundedChannelOptions { SingleReader = true });
     private readonly Task _writer;
     private readonly SqlMessageQueries _queries;
-    private readonly SqliteClientMsgIdLookup _clientMsgIds;
 
     public SqliteMessageStore(SqliteDatabase database, StorageOptions options, ChatMetrics metrics, ILogger<SqliteMessageStore> logger)
     {
@@ -28,7 +27,6 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
         _metrics = metrics;
         _logger = logger;
         _queries = new SqlMessageQueries(database);
-        _clientMsgIds = new SqliteClientMsgIdLookup(database);
         _writer = Task.Run(WriteLoopAsync);
     }
 
@@ -63,7 +61,7 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
             .ConfigureAwait(false));
 
     public Task<StoredMessage?> FindByClientMsgIdAsync(string senderId, string clientMsgId, CancellationToken cancellationToken = default) =>
-        Task.FromResult(_clientMsgIds.Find(senderId, clientMsgId));
+        _queries.FindByClientMsgIdAsync(senderId, clientMsgId, cancellationToken);
 
     public Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default) =>
         _queries.ReadAsync(roomId, afterSeq, beforeSeq, limit, newest, cancellationToken);
@@ -80,7 +78,6 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
     {
         _queue.Writer.TryComplete();
         await _writer.ConfigureAwait(false);
-        _clientMsgIds.Dispose();
     }
 
     private async Task WriteLoopAsync()
