@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using System.Security.Cryptography;
 using Microsoft.Data.Sqlite;
 
@@ -14,11 +13,8 @@ public sealed class SqliteDatabase : ISqlDatabase, IDisposable
 {
     private const int SqliteConstraint = 19;
 
-    private const string ConnectionPragmas = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
-    private static readonly object TunedMarker = new();
 
     private readonly string _connectionString;
-    private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _tunedHandles = new();
     private readonly ConcurrentBag<SqliteStatementCache> _idleStatementCaches = new();
     private int _disposed;
 
@@ -43,33 +39,23 @@ public sealed class SqliteDatabase : ISqlDatabase, IDisposable
         var connection = new SqliteConnection(_connectionString);
         connection.Open();
         // Per connection: NORMAL is durable in WAL mode across process crashes (not power loss), at a
-        // fraction of FULL's fsync cost; foreign keys off because the app owns integrity.
+        // fraction of FULL's fsync cost.
         using var pragmas = connection.CreateCommand();
-        pragmas.CommandText = ConnectionPragmas;
+        pragmas.CommandText = "PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=30000;";
         pragmas.ExecuteNonQuery();
         return connection;
     }
 
     /// <summary>
-    /// A pooled connection for reads and the rarer writes (memberships, read markers, accounts). The
-    /// writer's pragmas are set once per physical connection (the pool hands the same handle out
-    /// again), so a reused connection costs no extra statement: without them every such commit would
-    /// fsync (synchronous=FULL), and a write that meets the message writer's lock would be retried by
-    /// the driver after a fixed sleep instead of by SQLite as soon as the lock is free.
+    /// A connection for a transaction (one-statement queries use <see cref="RunAsync"/>), with the
+    /// same pragmas as every other: without them its commit would fsync (synchronous=FULL), and a
+    /// write that meets the message writer's lock would be retried by the driver after a fixed sleep
+    /// instead of by SQLite as soon as the lock is free.
     /// </summary>
-    public async Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
+    public Task<SqliteConnection> OpenAsync(CancellationToken cancellationToken = default)
     {
-        var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        if (connection.Handle is { } handle && !_tunedHandles.TryGetValue(handle, out _))
-        {
-            using var pragma = connection.CreateCommand();
-            pragma.CommandText = ConnectionPragmas;
-            pragma.ExecuteNonQuery();
-            _tunedHandles.AddOrUpdate(handle, TunedMarker);
-        }
-
-        return connection;
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Open());
     }
 
     public async Task<DbConnection> OpenConnectionAsync(CancellationToken cancellationToken = default) =>
