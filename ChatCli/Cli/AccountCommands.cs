@@ -49,13 +49,13 @@ internal static class AccountCommands
             var secret = Passwords.Read(result.GetValue(password), result.GetValue(stdin));
             if (register)
             {
-                var response = await access.Auth.Register(new RegisterRequest { UserName = userName, Password = secret }, access.Options(cancellationToken));
+                var response = await access.Auth.RegisterAsync(new RegisterRequest { UserName = userName, Password = secret }, access.Options(cancellationToken));
                 access.Remember(response.User.Name, response.Tokens);
                 Console.WriteLine($"Registered and logged in as {response.User.Name} on {access.Server}.");
             }
             else
             {
-                var response = await access.Auth.Login(new LoginRequest { UserName = userName, Password = secret }, access.Options(cancellationToken));
+                var response = await access.Auth.LoginAsync(new LoginRequest { UserName = userName, Password = secret }, access.Options(cancellationToken));
                 access.Remember(response.User.Name, response.Tokens);
                 Console.WriteLine($"Logged in as {response.User.Name} on {access.Server}.");
             }

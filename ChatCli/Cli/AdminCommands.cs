@@ -16,7 +16,7 @@ internal static class AdminCommands
         var broadcast = new Command("broadcast", "Notify everyone online") { text, title };
         broadcast.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var response = await access.Admin.Broadcast(new BroadcastRequest { Title = result.GetValue(title)!, Body = result.GetRequiredValue(text) }, await access.AuthorizedAsync(cancellationToken: ct));
+            var response = await access.Admin.BroadcastAsync(new BroadcastRequest { Title = result.GetValue(title)!, Body = result.GetRequiredValue(text) }, await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine($"Broadcast to {response.Connections} connections.");
             return ExitCodes.Ok;
         }));
@@ -24,7 +24,7 @@ internal static class AdminCommands
         var notify = new Command("notify", "Notify one user on all their devices") { user, text, title };
         notify.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var response = await access.Admin.Notify(
+            var response = await access.Admin.NotifyAsync(
                 new NotifyRequest { UserName = result.GetRequiredValue(user), Title = result.GetValue(title)!, Body = result.GetRequiredValue(text) },
                 await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine($"Notified {result.GetRequiredValue(user)} on {response.Connections} connections.");
@@ -35,7 +35,7 @@ internal static class AdminCommands
         var kick = new Command("kick", "Disconnect every connection of a user") { user, reason };
         kick.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var response = await access.Admin.Kick(new KickRequest { UserName = result.GetRequiredValue(user), Reason = result.GetValue(reason)! }, await access.AuthorizedAsync(cancellationToken: ct));
+            var response = await access.Admin.KickAsync(new KickRequest { UserName = result.GetRequiredValue(user), Reason = result.GetValue(reason)! }, await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine($"Disconnected {response.Connections} connections of {result.GetRequiredValue(user)}.");
             return ExitCodes.Ok;
         }));
@@ -44,7 +44,7 @@ internal static class AdminCommands
         var stats = new Command("stats", "Server statistics") { json };
         stats.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var s = await access.Admin.GetStats(new GetStatsRequest(), await access.AuthorizedAsync(cancellationToken: ct));
+            var s = await access.Admin.GetStatsAsync(new GetStatsRequest(), await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine(result.GetValue(json)
                 ? Output.ToJson(s)
                 : $"connections {s.Connections}, users online {s.UsersOnline}, rooms {s.Rooms}, messages stored {s.MessagesStored}, messages/s {s.MessagesPerSecond:0.0}");

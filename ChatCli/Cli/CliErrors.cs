@@ -1,4 +1,4 @@
-using ChatGrpc.Wire;
+using Grpc.Core;
 
 namespace ChatCli.Cli;
 

@@ -25,9 +25,7 @@ internal static class CommandLine
         var health = new Command("health", "Ask the server's standard health service whether it is serving");
         health.SetAction((result, token) => Run(result, token, async (access, ct) =>
         {
-            var check = ChatGrpc.Wire.Method.Create<Grpc.Health.V1.HealthCheckRequest, Grpc.Health.V1.HealthCheckResponse>(
-                Grpc.Health.V1.HealthReflection.Descriptor.Services[0], "Check");
-            var response = await access.Channel.UnaryCall(check, new Grpc.Health.V1.HealthCheckRequest(), access.Options(ct));
+            var response = await new Grpc.Health.V1.Health.HealthClient(access.Channel).CheckAsync(new Grpc.Health.V1.HealthCheckRequest(), access.Options(ct));
             Console.WriteLine($"{access.Server}: {response.Status}");
             return response.Status == Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus.Serving ? ExitCodes.Ok : ExitCodes.Refused;
         }));

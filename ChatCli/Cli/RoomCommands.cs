@@ -1,7 +1,7 @@
 using System.CommandLine;
 using ChatCli.Client;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire.Client;
+using Grpc.Core;
 
 namespace ChatCli.Cli;
 
@@ -16,7 +16,7 @@ internal static class RoomCommands
         var rooms = new Command("rooms", "List your rooms with unread counts") { all, json };
         rooms.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var response = await access.Chat.ListRooms(new ListRoomsRequest { IncludePublic = result.GetValue(all) }, await access.AuthorizedAsync(cancellationToken: ct));
+            var response = await access.Chat.ListRoomsAsync(new ListRoomsRequest { IncludePublic = result.GetValue(all) }, await access.AuthorizedAsync(cancellationToken: ct));
             if (result.GetValue(json))
             {
                 Console.WriteLine(Output.JsonArray(response.Rooms));
@@ -47,7 +47,7 @@ internal static class RoomCommands
                 Kind = result.GetValue(isPrivate) ? RoomKind.Private : RoomKind.Public,
             };
             request.Members.AddRange(result.GetValue(members) ?? []);
-            var created = await access.Chat.CreateRoom(request, await access.AuthorizedAsync(cancellationToken: ct));
+            var created = await access.Chat.CreateRoomAsync(request, await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine($"Created {Output.Kind(created.Room.Kind)} room {created.Room.Id}.");
             return ExitCodes.Ok;
         }));
@@ -83,7 +83,7 @@ internal static class RoomCommands
         var history = new Command("history", "Show stored messages, oldest first") { roomArgument, limit, before, json };
         history.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var response = await access.Chat.History(
+            var response = await access.Chat.HistoryAsync(
                 new HistoryRequest { Room = result.GetRequiredValue(roomArgument), Limit = result.GetValue(limit), BeforeSeq = result.GetValue(before) },
                 await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine(result.GetValue(json) ? Output.JsonArray(response.Messages) : string.Join(Environment.NewLine, response.Messages.Select(Output.Line)));
@@ -99,7 +99,7 @@ internal static class RoomCommands
         var who = new Command("who", "List a room's members and their presence") { roomArgument, json };
         who.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
-            var response = await access.Chat.GetMembers(new GetMembersRequest { Room = result.GetRequiredValue(roomArgument) }, await access.AuthorizedAsync(cancellationToken: ct));
+            var response = await access.Chat.GetMembersAsync(new GetMembersRequest { Room = result.GetRequiredValue(roomArgument) }, await access.AuthorizedAsync(cancellationToken: ct));
             Console.WriteLine(result.GetValue(json)
                 ? Output.JsonArray(response.Members)
                 : string.Join(Environment.NewLine, response.Members.Select(m => $"{m.UserName,-24} {Output.Presence(m)}")));
@@ -158,10 +158,10 @@ internal static class RoomCommands
 /// <summary>A short Connect stream for one command: welcome, then request/answer by request_id.</summary>
 internal sealed class OneShotStream : IAsyncDisposable
 {
-    private readonly DuplexStreamingCall<ClientFrame, ServerFrame> _call;
+    private readonly AsyncDuplexStreamingCall<ClientFrame, ServerFrame> _call;
     private int _next;
 
-    private OneShotStream(DuplexStreamingCall<ClientFrame, ServerFrame> call) => _call = call;
+    private OneShotStream(AsyncDuplexStreamingCall<ClientFrame, ServerFrame> call) => _call = call;
 
     public static async Task<OneShotStream> OpenAsync(ServerAccess access, CancellationToken cancellationToken)
     {

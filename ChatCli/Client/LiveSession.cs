@@ -1,8 +1,7 @@
 using System.Threading.Channels;
 using ChatCli.Cli;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using Grpc.Core;
 
 namespace ChatCli.Client;
 
@@ -76,10 +75,10 @@ internal sealed class LiveSession(ServerAccess access)
                 using var call = access.Chat.Connect(options);
                 if (!await call.ResponseStream.MoveNext(cancellationToken).ConfigureAwait(false))
                 {
-                    throw new RpcException(StatusCode.Unavailable, "The server closed the stream before welcoming us.");
+                    throw new RpcException(new Status(StatusCode.Unavailable, "The server closed the stream before welcoming us."));
                 }
 
-                var welcome = call.ResponseStream.Current.Welcome ?? throw new RpcException(StatusCode.Internal, "The first frame was not a welcome.");
+                var welcome = call.ResponseStream.Current.Welcome ?? throw new RpcException(new Status(StatusCode.Internal, "The first frame was not a welcome."));
                 var outgoing = await OnConnectedAsync(call, welcome).ConfigureAwait(false);
                 _ = WriteLoopAsync(call, outgoing);
                 _events.Writer.TryWrite(new LinkChanged(LinkState.Connected, Resumed: connectedBefore));
@@ -185,7 +184,7 @@ internal sealed class LiveSession(ServerAccess access)
         }
     }
 
-    private async Task<Channel<ClientFrame>> OnConnectedAsync(DuplexStreamingCall<ClientFrame, ServerFrame> call, Welcome welcome)
+    private async Task<Channel<ClientFrame>> OnConnectedAsync(AsyncDuplexStreamingCall<ClientFrame, ServerFrame> call, Welcome welcome)
     {
         List<ClientFrame> resume;
         var outgoing = Channel.CreateUnbounded<ClientFrame>(new UnboundedChannelOptions { SingleReader = true });
@@ -289,7 +288,7 @@ internal sealed class LiveSession(ServerAccess access)
     }
 
     /// <summary>One writer per stream keeps frames in the order they were made.</summary>
-    private static async Task WriteLoopAsync(DuplexStreamingCall<ClientFrame, ServerFrame> call, Channel<ClientFrame> outgoing)
+    private static async Task WriteLoopAsync(AsyncDuplexStreamingCall<ClientFrame, ServerFrame> call, Channel<ClientFrame> outgoing)
     {
         try
         {

@@ -1,8 +1,7 @@
 using ChatCli.Cli;
-using ChatGrpc.Contracts;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ChatCli.Client;
 
@@ -27,7 +26,7 @@ internal sealed class ServerAccess : IDisposable
             ?? (string.IsNullOrEmpty(fromEnvironment) ? null : fromEnvironment)
             ?? _credentials?.Server
             ?? DefaultServer);
-        Channel = GrpcChannel.ForAddress(Server);
+        Channel = ChatChannel.For(Server);
     }
 
     public string Server { get; }
@@ -43,13 +42,13 @@ internal sealed class ServerAccess : IDisposable
     public string? UserName => Environment.GetEnvironmentVariable("CHAT_TOKEN") is { Length: > 0 } ? null : _credentials?.UserName;
 
     public CallOptions Options(CancellationToken cancellationToken = default) =>
-        new CallOptions(CancellationToken: cancellationToken).WithDeadlineAfter(CallTimeout);
+        new CallOptions(cancellationToken: cancellationToken).WithDeadlineAfter(CallTimeout);
 
     /// <summary>Call options carrying a valid access token, refreshing the saved one if needed.</summary>
     public async Task<CallOptions> AuthorizedAsync(bool stream = false, CancellationToken cancellationToken = default)
     {
         var token = await AccessTokenAsync(cancellationToken).ConfigureAwait(false);
-        var options = new CallOptions(new Metadata().Add("authorization", "Bearer " + token), CancellationToken: cancellationToken);
+        var options = new CallOptions(new Metadata { { "authorization", "Bearer " + token } }, cancellationToken: cancellationToken);
         return stream ? options : options.WithDeadlineAfter(CallTimeout);
     }
 
@@ -72,7 +71,7 @@ internal sealed class ServerAccess : IDisposable
 
         try
         {
-            var refreshed = await Auth.Refresh(new RefreshRequest { RefreshToken = _credentials.RefreshToken }, Options(cancellationToken)).ResponseAsync.ConfigureAwait(false);
+            var refreshed = await Auth.RefreshAsync(new RefreshRequest { RefreshToken = _credentials.RefreshToken }, Options(cancellationToken)).ResponseAsync.ConfigureAwait(false);
             Remember(refreshed.User.Name, refreshed.Tokens);
             return refreshed.Tokens.AccessToken;
         }

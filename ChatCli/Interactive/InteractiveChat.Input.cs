@@ -141,7 +141,7 @@ internal sealed partial class InteractiveChat
                 _room = _session.Rooms.FirstOrDefault();
                 break;
             case "/rooms":
-                foreach (var room in (await access.Chat.ListRooms(new ListRoomsRequest { IncludePublic = true }, options)).Rooms)
+                foreach (var room in (await access.Chat.ListRoomsAsync(new ListRoomsRequest { IncludePublic = true }, options)).Rooms)
                 {
                     _screen.WriteLine($"  #{room.Id} ({Output.Kind(room.Kind)}, {room.MemberCount} members{(room.IsMember ? $", {room.LastSeq - Math.Min(room.ReadSeq, room.LastSeq)} unread" : "")})");
                 }
@@ -149,23 +149,23 @@ internal sealed partial class InteractiveChat
                 break;
             case "/create" when first.Length > 0:
                 var kind = rest.Trim() == "private" ? RoomKind.Private : RoomKind.Public;
-                await access.Chat.CreateRoom(new CreateRoomRequest { Id = first, Kind = kind }, options);
+                await access.Chat.CreateRoomAsync(new CreateRoomRequest { Id = first, Kind = kind }, options);
                 SwitchTo(first);
                 break;
             case "/who" when _room is not null:
-                foreach (var member in (await access.Chat.GetMembers(new GetMembersRequest { Room = _room }, options)).Members)
+                foreach (var member in (await access.Chat.GetMembersAsync(new GetMembersRequest { Room = _room }, options)).Members)
                 {
                     _screen.WriteLine($"  {member.UserName}: {Output.Presence(member)}");
                 }
 
                 break;
             case "/dm" when first.Length > 0:
-                var direct = await access.Chat.OpenDirect(new OpenDirectRequest { UserName = first }, options);
+                var direct = await access.Chat.OpenDirectAsync(new OpenDirectRequest { UserName = first }, options);
                 SwitchTo(direct.Room.Id);
                 break;
             case "/history" when _room is not null:
                 var limit = int.TryParse(first, out var n) ? n : 20;
-                foreach (var message in (await access.Chat.History(new HistoryRequest { Room = _room, Limit = limit }, options)).Messages)
+                foreach (var message in (await access.Chat.HistoryAsync(new HistoryRequest { Room = _room, Limit = limit }, options)).Messages)
                 {
                     _screen.WriteLine(_screen.Dim(Output.Line(message)));
                 }
@@ -180,19 +180,19 @@ internal sealed partial class InteractiveChat
                 _unread.Remove(_room);
                 break;
             case "/broadcast" when first.Length > 0:
-                var sent = await access.Admin.Broadcast(new BroadcastRequest { Body = (first + " " + rest).Trim() }, options);
+                var sent = await access.Admin.BroadcastAsync(new BroadcastRequest { Body = (first + " " + rest).Trim() }, options);
                 _screen.WriteLine(_screen.Dim($"broadcast to {sent.Connections} connections"));
                 break;
             case "/notify" when first.Length > 0 && rest.Length > 0:
-                var notified = await access.Admin.Notify(new NotifyRequest { UserName = first, Body = rest }, options);
+                var notified = await access.Admin.NotifyAsync(new NotifyRequest { UserName = first, Body = rest }, options);
                 _screen.WriteLine(_screen.Dim($"notified {first} on {notified.Connections} connections"));
                 break;
             case "/kick" when first.Length > 0:
-                var kicked = await access.Admin.Kick(new KickRequest { UserName = first, Reason = rest }, options);
+                var kicked = await access.Admin.KickAsync(new KickRequest { UserName = first, Reason = rest }, options);
                 _screen.WriteLine(_screen.Dim($"disconnected {kicked.Connections} connections of {first}"));
                 break;
             case "/stats":
-                var s = await access.Admin.GetStats(new GetStatsRequest(), options);
+                var s = await access.Admin.GetStatsAsync(new GetStatsRequest(), options);
                 _screen.WriteLine($"  connections {s.Connections}, online {s.UsersOnline}, rooms {s.Rooms}, messages {s.MessagesStored}, {s.MessagesPerSecond:0.0} msg/s");
                 break;
             default:

@@ -33,7 +33,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
             throw new CliException(ExitCodes.Usage, "the interactive chat needs a terminal; use the subcommands (chat --help) in scripts.");
         }
 
-        var rooms = await access.Chat.ListRooms(new ListRoomsRequest(), await access.AuthorizedAsync(cancellationToken: cancellationToken));
+        var rooms = await access.Chat.ListRoomsAsync(new ListRoomsRequest(), await access.AuthorizedAsync(cancellationToken: cancellationToken));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         _session = new LiveSession(access);
         foreach (var room in rooms.Rooms)

@@ -1,7 +1,7 @@
 using ChatCli.Cli;
 using ChatCli.Client;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
+using Grpc.Core;
 
 namespace ChatCli.Interactive;
 
@@ -36,12 +36,12 @@ internal static class LoginPrompt
             {
                 if (register)
                 {
-                    var created = await access.Auth.Register(new RegisterRequest { UserName = user, Password = password }, access.Options(cancellationToken));
+                    var created = await access.Auth.RegisterAsync(new RegisterRequest { UserName = user, Password = password }, access.Options(cancellationToken));
                     access.Remember(created.User.Name, created.Tokens);
                 }
                 else
                 {
-                    var loggedIn = await access.Auth.Login(new LoginRequest { UserName = user, Password = password }, access.Options(cancellationToken));
+                    var loggedIn = await access.Auth.LoginAsync(new LoginRequest { UserName = user, Password = password }, access.Options(cancellationToken));
                     access.Remember(loggedIn.User.Name, loggedIn.Tokens);
                 }
 

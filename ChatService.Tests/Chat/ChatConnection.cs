@@ -1,6 +1,7 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using ChatCli.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 
 namespace ChatService.Tests.Chat;
 
@@ -10,14 +11,16 @@ namespace ChatService.Tests.Chat;
 /// </summary>
 internal sealed class ChatConnection : IAsyncDisposable
 {
-    private readonly DuplexStreamingCall<ClientFrame, ServerFrame> _call;
+    private readonly AsyncDuplexStreamingCall<ClientFrame, ServerFrame> _call;
     private readonly List<ServerFrame> _frames = new();
     // Replaced on every arrival, so any number of concurrent waiters all wake up.
     private TaskCompletionSource _arrived = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly Task _reader;
+    // A gRPC request stream takes one write at a time; tests send from several tasks at once.
+    private readonly SemaphoreSlim _writeLock = new(1, 1);
     private int _nextRequest;
 
-    public ChatConnection(DuplexStreamingCall<ClientFrame, ServerFrame> call)
+    public ChatConnection(AsyncDuplexStreamingCall<ClientFrame, ServerFrame> call)
     {
         _call = call;
         _reader = Task.Run(ReadAsync);
@@ -45,7 +48,16 @@ internal sealed class ChatConnection : IAsyncDisposable
     public async Task<string> SendFrameAsync(ClientFrame frame)
     {
         frame.RequestId = "q" + Interlocked.Increment(ref _nextRequest);
-        await _call.RequestStream.WriteAsync(frame).WaitAsync(ChatServerHost.Timeout);
+        await _writeLock.WaitAsync(ChatServerHost.Timeout);
+        try
+        {
+            await _call.RequestStream.WriteAsync(frame).WaitAsync(ChatServerHost.Timeout);
+        }
+        finally
+        {
+            _writeLock.Release();
+        }
+
         return frame.RequestId;
     }
 

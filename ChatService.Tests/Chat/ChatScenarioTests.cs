@@ -1,5 +1,5 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
+using Grpc.Core;
 using ChatService.Tests.Infrastructure;
 
 namespace ChatService.Tests.Chat;
@@ -118,7 +118,7 @@ public sealed class ChatScenarioTests
         var bob = await server.RegisterAsync();
         await using var b = await server.ConnectAsync(bob);
 
-        var direct = await server.Chat.OpenDirect(new OpenDirectRequest { UserName = bob.Name }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var direct = await server.Chat.OpenDirectAsync(new OpenDirectRequest { UserName = bob.Name }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         var added = await b.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.RoomAdded);
         Assert.AreEqual(direct.Room.Id, added.RoomAdded.Room.Id);
@@ -138,7 +138,7 @@ public sealed class ChatScenarioTests
         await using var laptop = await server.ConnectAsync(alice);
         await using var other = await server.ConnectAsync(bob);
 
-        var response = await server.Admin.Notify(new NotifyRequest { UserName = alice.Name, Title = "hi", Body = "for alice" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var response = await server.Admin.NotifyAsync(new NotifyRequest { UserName = alice.Name, Title = "hi", Body = "for alice" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         Assert.AreEqual(2, response.Connections);
         foreach (var device in new[] { phone, laptop })
@@ -165,7 +165,7 @@ public sealed class ChatScenarioTests
             connections.Add(await server.ConnectAsync(await server.RegisterAsync()));
         }
 
-        var response = await server.Admin.Broadcast(new BroadcastRequest { Title = "maintenance", Body = "at noon" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var response = await server.Admin.BroadcastAsync(new BroadcastRequest { Title = "maintenance", Body = "at noon" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         Assert.AreEqual(3, response.Connections);
         foreach (var connection in connections)
@@ -184,7 +184,7 @@ public sealed class ChatScenarioTests
         var member = await server.RegisterAsync();
 
         var error = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Admin.Broadcast(new BroadcastRequest { Title = "x" }, member.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Admin.BroadcastAsync(new BroadcastRequest { Title = "x" }, member.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual(StatusCode.PermissionDenied, error.StatusCode);
         StringAssert.Contains(error.Status.Detail, "admin");
@@ -196,7 +196,7 @@ public sealed class ChatScenarioTests
         await using var server = await ChatServerHost.StartAsync();
 
         var error = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Chat.ListRooms(new ListRoomsRequest(), ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Chat.ListRoomsAsync(new ListRoomsRequest(), ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual(StatusCode.Unauthenticated, error.StatusCode);
     }
@@ -212,7 +212,7 @@ public sealed class ChatScenarioTests
         await using var connection = new ChatConnection(server.Chat.Connect(forged.Options(deadline: false)));
         var status = await connection.WaitForEndAsync();
 
-        Assert.AreEqual(StatusCode.Unauthenticated, status.Code);
+        Assert.AreEqual(StatusCode.Unauthenticated, status.StatusCode);
     }
 
     [TestMethod]
@@ -224,7 +224,7 @@ public sealed class ChatScenarioTests
         clock.Advance(TimeSpan.FromMinutes(16));
 
         var error = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Chat.ListRooms(new ListRoomsRequest(), alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Chat.ListRoomsAsync(new ListRoomsRequest(), alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual(StatusCode.Unauthenticated, error.StatusCode);
         StringAssert.Contains(error.Status.Detail, "expired");

@@ -1,10 +1,10 @@
 using System.Data.Common;
 using System.Security.Cryptography;
 using System.Text;
-using ChatGrpc.Contracts;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using ChatCli.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ChatService.Hosting;
 using ChatService.Tests.Infrastructure;
 using Microsoft.AspNetCore.Builder;
@@ -114,7 +114,7 @@ internal sealed class ChatServerHost : IAsyncDisposable
         _app = builder.Build();
         _app.MapChat();
         await _app.StartAsync().WaitAsync(Timeout);
-        Channel = GrpcChannel.ForAddress($"http://127.0.0.1:{GrpcPort}");
+        Channel = ChatChannel.For($"http://127.0.0.1:{GrpcPort}");
     }
 
     /// <summary>Graceful stop, as on SIGTERM.</summary>
@@ -141,13 +141,13 @@ internal sealed class ChatServerHost : IAsyncDisposable
     public async Task<TestUser> RegisterAsync(string? name = null)
     {
         name ??= "u" + Guid.NewGuid().ToString("N")[..10];
-        var response = await Auth.Register(new RegisterRequest { UserName = name, Password = "password-" + name }, Options()).ResponseAsync.WaitAsync(Timeout);
+        var response = await Auth.RegisterAsync(new RegisterRequest { UserName = name, Password = "password-" + name }, Options()).ResponseAsync.WaitAsync(Timeout);
         return new TestUser(response.User, response.Tokens);
     }
 
     public async Task<TestUser> LoginAdminAsync()
     {
-        var response = await Auth.Login(new LoginRequest { UserName = AdminName, Password = AdminPassword }, Options()).ResponseAsync.WaitAsync(Timeout);
+        var response = await Auth.LoginAsync(new LoginRequest { UserName = AdminName, Password = AdminPassword }, Options()).ResponseAsync.WaitAsync(Timeout);
         return new TestUser(response.User, response.Tokens);
     }
 
@@ -156,7 +156,7 @@ internal sealed class ChatServerHost : IAsyncDisposable
         var id = "r" + Guid.NewGuid().ToString("N")[..12];
         var request = new CreateRoomRequest { Id = id, Title = "Room " + id, Kind = kind };
         request.Members.AddRange(members);
-        await Chat.CreateRoom(request, owner.Options()).ResponseAsync.WaitAsync(Timeout);
+        await Chat.CreateRoomAsync(request, owner.Options()).ResponseAsync.WaitAsync(Timeout);
         return id;
     }
 
@@ -205,7 +205,7 @@ internal sealed record TestUser(User User, Tokens Tokens)
 {
     public string Name => User.Name;
 
-    public Metadata Headers => new Metadata().Add("authorization", "Bearer " + Tokens.AccessToken);
+    public Metadata Headers => new() { { "authorization", "Bearer " + Tokens.AccessToken } };
 
     public CallOptions Options(bool deadline = true) =>
         deadline ? new CallOptions(Headers).WithDeadlineAfter(ChatServerHost.Timeout) : new CallOptions(Headers);

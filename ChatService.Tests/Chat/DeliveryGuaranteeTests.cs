@@ -1,5 +1,5 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
+using Grpc.Core;
 
 namespace ChatService.Tests.Chat;
 
@@ -115,7 +115,7 @@ public sealed class DeliveryGuaranteeTests
         }
 
         await server.RestartAsync();
-        var alice2 = alice with { Tokens = (await server.Auth.Login(new LoginRequest { UserName = alice.Name, Password = "password-" + alice.Name }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout)).Tokens };
+        var alice2 = alice with { Tokens = (await server.Auth.LoginAsync(new LoginRequest { UserName = alice.Name, Password = "password-" + alice.Name }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout)).Tokens };
         await using var a2 = await server.ConnectAndJoinAsync(alice2, room);
         var afterRestart = await a2.SendAsync(room, "after restart 5");
         await using var b2 = await server.ConnectAsync(bob);

@@ -1,5 +1,5 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
+using Grpc.Core;
 
 namespace ChatService.Tests.Chat;
 
@@ -91,7 +91,7 @@ public sealed class ErrorHandlingTests
         var id = await m.SendFrameAsync(new ClientFrame { Join = new JoinRequest { Room = room } });
         var reply = await m.ReplyAsync(id);
         var history = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Chat.History(new HistoryRequest { Room = room }, mallory.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Chat.HistoryAsync(new HistoryRequest { Room = room }, mallory.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual((int)StatusCode.PermissionDenied, reply.Error.Code);
         Assert.AreEqual(StatusCode.PermissionDenied, history.StatusCode);
@@ -118,11 +118,11 @@ public sealed class ErrorHandlingTests
         var alice = await server.RegisterAsync();
 
         var taken = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Auth.Register(new RegisterRequest { UserName = alice.Name.ToUpperInvariant(), Password = "long enough" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Auth.RegisterAsync(new RegisterRequest { UserName = alice.Name.ToUpperInvariant(), Password = "long enough" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
         var weak = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Auth.Register(new RegisterRequest { UserName = "newuser", Password = "short" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Auth.RegisterAsync(new RegisterRequest { UserName = "newuser", Password = "short" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
         var wrong = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Auth.Login(new LoginRequest { UserName = alice.Name, Password = "wrong password" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Auth.LoginAsync(new LoginRequest { UserName = alice.Name, Password = "wrong password" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual(StatusCode.AlreadyExists, taken.StatusCode);
         Assert.AreEqual(StatusCode.InvalidArgument, weak.StatusCode);
@@ -136,8 +136,8 @@ public sealed class ErrorHandlingTests
         var alice = await server.RegisterAsync();
         var request = new RefreshRequest { RefreshToken = alice.Tokens.RefreshToken };
 
-        var first = await server.Auth.Refresh(request, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
-        var again = await Assert.ThrowsExactlyAsync<RpcException>(() => server.Auth.Refresh(request, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+        var first = await server.Auth.RefreshAsync(request, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var again = await Assert.ThrowsExactlyAsync<RpcException>(() => server.Auth.RefreshAsync(request, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual(alice.User.Id, first.User.Id);
         Assert.AreNotEqual(alice.Tokens.RefreshToken, first.Tokens.RefreshToken);

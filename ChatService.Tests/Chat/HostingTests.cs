@@ -2,10 +2,10 @@ using System.Net;
 using System.Net.Security;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using ChatGrpc.Contracts;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using ChatCli.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ChatService.Hosting;
 using Grpc.Health.V1;
 using Microsoft.Extensions.Configuration;
@@ -16,9 +16,6 @@ namespace ChatService.Tests.Chat;
 [TestClass]
 public sealed class HostingTests
 {
-    private static readonly Method<HealthCheckRequest, HealthCheckResponse> Check =
-        Method.Create<HealthCheckRequest, HealthCheckResponse>(HealthReflection.Descriptor.Services[0], "Check");
-
     [TestMethod]
     [DataRow("")]
     [DataRow("chat.v1.ChatService")]
@@ -26,7 +23,7 @@ public sealed class HostingTests
     {
         await using var server = await ChatServerHost.StartAsync();
 
-        var response = await server.Channel.UnaryCall(Check, new HealthCheckRequest { Service = service }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var response = await new Health.HealthClient(server.Channel).CheckAsync(new HealthCheckRequest { Service = service }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         Assert.AreEqual(HealthCheckResponse.Types.ServingStatus.Serving, response.Status);
     }
@@ -77,9 +74,9 @@ public sealed class HostingTests
 
         using var channel = GrpcChannel.ForAddress($"https://127.0.0.1:{server.GrpcPort}", new GrpcChannelOptions
         {
-            SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust },
+            HttpHandler = new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust } },
         });
-        var registered = await new AuthServiceClient(channel).Register(new RegisterRequest { UserName = "tls-user", Password = "tls-password" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var registered = await new AuthServiceClient(channel).RegisterAsync(new RegisterRequest { UserName = "tls-user", Password = "tls-password" }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         using var http = new HttpClient(new SocketsHttpHandler { SslOptions = new SslClientAuthenticationOptions { RemoteCertificateValidationCallback = trust } });
         var healthz = await http.GetAsync($"https://127.0.0.1:{server.GrpcPort}/healthz").WaitAsync(ChatServerHost.Timeout);
 

@@ -1,6 +1,7 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using ChatCli.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
 using ChatService.Chat;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -24,7 +25,7 @@ public sealed class LifecycleTests
         {
             HttpHandler = new SocketsHttpHandler { InitialHttp2StreamWindowSize = 65535 },
         });
-        using var slow = new ChatGrpc.Contracts.ChatServiceClient(slowChannel).Connect(stalled.Options(deadline: false));
+        using var slow = new ChatServiceClient(slowChannel).Connect(stalled.Options(deadline: false));
         await slow.RequestStream.WriteAsync(new ClientFrame { RequestId = "j", Join = new JoinRequest { Room = room } }).WaitAsync(ChatServerHost.Timeout);
         var sessions = server.Services.GetRequiredService<SessionRegistry>();
         await WaitUntilAsync(() => sessions.OfUser(stalled.User.Id).Any(s => s.Rooms.ContainsKey(room)));
@@ -42,7 +43,7 @@ public sealed class LifecycleTests
         await WaitUntilAsync(() => sessions.OfUser(stalled.User.Id).Count == 0);
         await a.WaitForCountAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message, sent);
 
-        Assert.AreEqual(StatusCode.ResourceExhausted, stalledSession.CloseStatus?.Code);
+        Assert.AreEqual(ChatErrorCode.ResourceExhausted, stalledSession.CloseStatus?.Code);
         // The stalled client, reading at last, gets what was in flight and then the reason, not INTERNAL.
         var ended = await Assert.ThrowsExactlyAsync<RpcException>(async () =>
         {
@@ -75,7 +76,7 @@ public sealed class LifecycleTests
             var draining = await a.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Draining);
             var status = await a.WaitForEndAsync();
             Assert.IsTrue(draining.Draining.ReconnectAfter.ToTimeSpan() > TimeSpan.Zero);
-            Assert.AreEqual(StatusCode.Unavailable, status.Code);
+            Assert.AreEqual(StatusCode.Unavailable, status.StatusCode);
             CollectionAssert.AreEqual(acks.Select(x => x.Seq).ToArray(), DeliveryGuaranteeTests.StoredRows(server, room).Select(r => r.Seq).ToArray());
         }
         finally
@@ -93,13 +94,13 @@ public sealed class LifecycleTests
         await using var first = await server.ConnectAsync(troll);
         await using var second = await server.ConnectAsync(troll);
 
-        var response = await server.Admin.Kick(new KickRequest { UserName = troll.Name, Reason = "spam" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var response = await server.Admin.KickAsync(new KickRequest { UserName = troll.Name, Reason = "spam" }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         Assert.AreEqual(2, response.Connections);
         foreach (var connection in new[] { first, second })
         {
             var status = await connection.WaitForEndAsync();
-            Assert.AreEqual(StatusCode.PermissionDenied, status.Code);
+            Assert.AreEqual(StatusCode.PermissionDenied, status.StatusCode);
             StringAssert.Contains(status.Detail, "spam");
         }
     }
@@ -114,8 +115,8 @@ public sealed class LifecycleTests
         Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
         var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
 
-        var joined = await server.Chat.Join(new JoinRequest { SessionId = sessionId, Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
-        var ack = await server.Chat.Send(new SendRequest { SessionId = sessionId, Room = room, ClientMsgId = "web-1", Text = "from a browser" }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var joined = await server.Chat.JoinAsync(new JoinRequest { SessionId = sessionId, Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var ack = await server.Chat.SendAsync(new SendRequest { SessionId = sessionId, Room = room, ClientMsgId = "web-1", Text = "from a browser" }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         var kinds = new List<ServerFrame>();
         while (kinds.Count < 2 && await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout))
@@ -139,7 +140,7 @@ public sealed class LifecycleTests
         await using var a = await server.ConnectAsync(alice);
 
         var error = await Assert.ThrowsExactlyAsync<RpcException>(() =>
-            server.Chat.Join(new JoinRequest { SessionId = a.Welcome.SessionId, Room = room }, mallory.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
+            server.Chat.JoinAsync(new JoinRequest { SessionId = a.Welcome.SessionId, Room = room }, mallory.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout));
 
         Assert.AreEqual(StatusCode.NotFound, error.StatusCode);
     }
@@ -153,12 +154,12 @@ public sealed class LifecycleTests
         var room = await server.CreateRoomAsync(alice);
         await using var a = await server.ConnectAndJoinAsync(alice, room);
         var ack = await a.SendAsync(room, "regrettable");
-        await server.Admin.SetRole(new SetRoleRequest { UserName = alice.Name, Role = Role.Moderator }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        await server.Admin.SetRoleAsync(new SetRoleRequest { UserName = alice.Name, Role = Role.Moderator }, admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
-        await server.Admin.DeleteMessage(new DeleteMessageRequest { Room = room, Seq = ack.Seq }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        await server.Admin.DeleteMessageAsync(new DeleteMessageRequest { Room = room, Seq = ack.Seq }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         var deleted = await a.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.MessageDeleted);
-        var history = await server.Chat.History(new HistoryRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var history = await server.Chat.HistoryAsync(new HistoryRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         Assert.AreEqual(ack.Seq, deleted.MessageDeleted.Seq);
         Assert.IsTrue(history.Messages.Single().Deleted);
         Assert.AreEqual("", history.Messages.Single().Text);
@@ -175,7 +176,7 @@ public sealed class LifecycleTests
         await a.SendAsync(room, "one");
         await a.SendAsync(room, "two");
 
-        var stats = await server.Admin.GetStats(new GetStatsRequest(), admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var stats = await server.Admin.GetStatsAsync(new GetStatsRequest(), admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         Assert.AreEqual(1, stats.Connections);
         Assert.AreEqual(1, stats.UsersOnline);

@@ -1,5 +1,5 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
+using Grpc.Core;
 using ChatService.Tests.Infrastructure;
 
 namespace ChatService.Tests.Chat;
@@ -55,7 +55,7 @@ public sealed class PresenceAndTypingTests
         await Task.Delay(Quiet);
 
         Assert.IsFalse(IsOffline(a, bob), "a reconnect inside the grace period never shows offline");
-        var members = await server.Chat.GetMembers(new GetMembersRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var members = await server.Chat.GetMembersAsync(new GetMembersRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         Assert.AreEqual(PresenceStatus.Online, members.Members.Single(m => m.UserId == bob.User.Id).Status);
     }
 
@@ -148,7 +148,7 @@ public sealed class PresenceAndTypingTests
         clock.Advance(TimeSpan.FromMinutes(15) + TimeSpan.FromSeconds(1));
         var status = await a.WaitForEndAsync();
 
-        Assert.AreEqual(StatusCode.Unauthenticated, status.Code);
+        Assert.AreEqual(StatusCode.Unauthenticated, status.StatusCode);
         StringAssert.Contains(status.Detail, "expired");
     }
 
@@ -160,7 +160,7 @@ public sealed class PresenceAndTypingTests
         var alice = await server.RegisterAsync();
         await using var a = await server.ConnectAsync(alice);
         clock.Advance(TimeSpan.FromMinutes(10));
-        var fresh = await server.Auth.Refresh(new RefreshRequest { RefreshToken = alice.Tokens.RefreshToken }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var fresh = await server.Auth.RefreshAsync(new RefreshRequest { RefreshToken = alice.Tokens.RefreshToken }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
 
         var id = await a.SendFrameAsync(new ClientFrame { RefreshToken = new RefreshTokenRequest { AccessToken = fresh.Tokens.AccessToken } });
         var reply = await a.ReplyAsync(id);

@@ -76,7 +76,7 @@ public sealed class ChatCliScriptTests
         });
         var observer = await server.RegisterAsync();
         // The tail has joined once it shows up as a member of the room.
-        await WaitUntilAsync(async () => (await server.Chat.GetMembers(new ChatGrpc.Contracts.V1.GetMembersRequest { Room = "lobby" }, observer.Options()).ResponseAsync).Members.Count == 2);
+        await WaitUntilAsync(async () => (await server.Chat.GetMembersAsync(new ChatGrpc.Contracts.V1.GetMembersRequest { Room = "lobby" }, observer.Options()).ResponseAsync).Members.Count == 2);
         await writer.OkAsync(null, "send", "lobby", "is anyone tailing?");
 
         await WaitUntilAsync(() => Task.FromResult(tail.Output.Contains("is anyone tailing?")));

@@ -1,5 +1,5 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
+using Grpc.Core;
 using ChatService.Cluster;
 using ChatService.Tests.Chat;
 using ChatService.Tests.Infrastructure;
@@ -45,7 +45,7 @@ public sealed class ClusterTests
         CollectionAssert.AreEqual(orders[0], orders[2]);
         for (var i = 0; i < 3; i++)
         {
-            var history = await cluster[i].Chat.History(new HistoryRequest { Room = room, Limit = 100 }, users[i].Options()).ResponseAsync.WaitAsync(Patience);
+            var history = await cluster[i].Chat.HistoryAsync(new HistoryRequest { Room = room, Limit = 100 }, users[i].Options()).ResponseAsync.WaitAsync(Patience);
             CollectionAssert.AreEqual(orders[0], history.Messages.Select(m => m.Id).ToArray(), $"history on node {i}");
         }
 
@@ -111,7 +111,7 @@ public sealed class ClusterTests
         Assert.IsFalse(original.Duplicate);
         Assert.IsTrue(retry.Duplicate);
         Assert.AreEqual(original.Seq, retry.Seq);
-        var history = await cluster[1].Chat.History(new HistoryRequest { Room = room, Limit = 10 }, alice.Options()).ResponseAsync.WaitAsync(Patience);
+        var history = await cluster[1].Chat.HistoryAsync(new HistoryRequest { Room = room, Limit = 10 }, alice.Options()).ResponseAsync.WaitAsync(Patience);
         Assert.AreEqual(1, history.Messages.Count);
     }
 
@@ -139,7 +139,7 @@ public sealed class ClusterTests
         await using var bobOnSecond = await cluster[1].ConnectAsync(bob);
         var body = string.Concat(Enumerable.Repeat("€", 4000)); // 12,000 bytes: the signal travels by reference
 
-        await cluster[0].Admin.Notify(new NotifyRequest { UserName = bob.Name, Title = "big", Body = body }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+        await cluster[0].Admin.NotifyAsync(new NotifyRequest { UserName = bob.Name, Title = "big", Body = body }, admin.Options()).ResponseAsync.WaitAsync(Patience);
 
         var note = await bobOnSecond.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Notification, Patience);
         Assert.AreEqual(body, note.Notification.Body);
@@ -222,7 +222,7 @@ public sealed class ClusterTests
         var bobOnSecond = await cluster[1].ConnectAndJoinAsync(bob, room);
         await aliceOnFirst.WaitForAsync(f => f.MemberJoined?.Member.UserId == bob.User.Id, Patience);
         var bobOnThird = await cluster[2].ConnectAndJoinAsync(bob, room);
-        var members = await cluster[0].Chat.GetMembers(new GetMembersRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(Patience);
+        var members = await cluster[0].Chat.GetMembersAsync(new GetMembersRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(Patience);
         Assert.AreEqual(PresenceStatus.Online, members.Members.Single(m => m.UserId == bob.User.Id).Status, "node 0 sees bob online on the others");
 
         await bobOnThird.DisposeAsync();
@@ -244,13 +244,13 @@ public sealed class ClusterTests
         await using var carolOnSecond = await cluster[1].ConnectAsync(carol);
         await using var trollOnThird = await cluster[2].ConnectAsync(troll);
 
-        await cluster[0].Admin.Broadcast(new BroadcastRequest { Title = "maintenance", Body = "at noon" }, admin.Options()).ResponseAsync.WaitAsync(Patience);
-        await cluster[0].Admin.Kick(new KickRequest { UserName = troll.Name, Reason = "spam" }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+        await cluster[0].Admin.BroadcastAsync(new BroadcastRequest { Title = "maintenance", Body = "at noon" }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+        await cluster[0].Admin.KickAsync(new KickRequest { UserName = troll.Name, Reason = "spam" }, admin.Options()).ResponseAsync.WaitAsync(Patience);
 
         var note = await carolOnSecond.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Notification, Patience);
         Assert.AreEqual("maintenance", note.Notification.Title);
         var status = await trollOnThird.WaitForEndAsync(Patience);
-        Assert.AreEqual(StatusCode.PermissionDenied, status.Code);
+        Assert.AreEqual(StatusCode.PermissionDenied, status.StatusCode);
         StringAssert.Contains(status.Detail, "spam");
     }
 
@@ -281,7 +281,7 @@ public sealed class ClusterTests
         await aliceOnFirst.WaitForAsync(IsPresence(bob, PresenceStatus.Offline), TestCluster.Lease + TimeSpan.FromSeconds(8));
         Console.WriteLine($"bob offline for alice {(DateTime.UtcNow - killedAt).TotalSeconds:F1} s after the kill (lease {TestCluster.Lease.TotalSeconds} s)");
         var status = await bobOnDoomed.WaitForEndAsync(Patience);
-        Assert.AreNotEqual(StatusCode.OK, status.Code, "bob's stream broke with the node");
+        Assert.AreNotEqual(StatusCode.OK, status.StatusCode, "bob's stream broke with the node");
         await bobOnDoomed.DisposeAsync();
 
         var onlineBeforeReturn = aliceOnFirst.Frames.Count(IsPresence(bob, PresenceStatus.Online));

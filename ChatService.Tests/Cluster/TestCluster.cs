@@ -1,3 +1,4 @@
+using ChatCli.Client;
 using ChatService.Tests.Chat;
 using ChatService.Tests.Infrastructure;
 
@@ -75,14 +76,14 @@ internal sealed class ExternalNode : IAsyncDisposable
     {
         _process = process;
         GrpcPort = grpcPort;
-        Channel = ChatGrpc.Wire.Client.GrpcChannel.ForAddress($"http://127.0.0.1:{grpcPort}");
+        Channel = ChatChannel.For($"http://127.0.0.1:{grpcPort}");
     }
 
     public int GrpcPort { get; }
 
-    public ChatGrpc.Wire.Client.GrpcChannel Channel { get; }
+    public Grpc.Net.Client.GrpcChannel Channel { get; }
 
-    public ChatGrpc.Contracts.ChatServiceClient Chat => new(Channel);
+    public ChatServiceClient Chat => new(Channel);
 
     public string Output => _process.Output;
 

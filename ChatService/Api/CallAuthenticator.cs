@@ -1,7 +1,6 @@
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Server;
 using ChatService.Auth;
 using ChatService.Chat;
+using Grpc.Core;
 
 namespace ChatService.Api;
 
@@ -15,8 +14,8 @@ public sealed class CallAuthenticator(TokenService tokens)
         var header = context.RequestHeaders.GetValue("authorization");
         if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
         {
-            throw new RpcException(StatusCode.Unauthenticated,
-                "This call needs an access token: send 'authorization: Bearer <token>' metadata (get one from AuthService.Login).");
+            throw new RpcException(new Status(StatusCode.Unauthenticated,
+                "This call needs an access token: send 'authorization: Bearer <token>' metadata (get one from AuthService.Login)."));
         }
 
         return await ValidateAsync(header[Scheme.Length..].Trim()).ConfigureAwait(false);
@@ -25,7 +24,7 @@ public sealed class CallAuthenticator(TokenService tokens)
     public async Task<AuthenticatedUser> ValidateAsync(string token)
     {
         var (user, failure) = await tokens.ValidateAsync(token).ConfigureAwait(false);
-        return user ?? throw new RpcException(StatusCode.Unauthenticated, failure!);
+        return user ?? throw new ChatException(ChatErrorCode.Unauthenticated, failure!);
     }
 
     public static ChatUser ToChatUser(AuthenticatedUser user) => new(user.Id, user.Name, user.Role);

@@ -1,57 +1,77 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire.Server;
 using ChatService.Chat;
+using Grpc.Core;
+using ChatRpc = ChatGrpc.Contracts.V1.ChatService;
 
 namespace ChatService.Api;
 
-/// <summary>chat.v1.ChatService: the streams, and the unary twins of client frames for browsers.</summary>
-public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirectory directory, CallAuthenticator authenticator)
+/// <summary>
+/// chat.v1.ChatService: the streams, and the unary twins of client frames for browsers. The streams
+/// are bound with a byte[] response type (see <see cref="FrameBytesBinder"/>), so a broadcast frame
+/// serialized once is written as is to every subscriber.
+/// </summary>
+public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirectory directory, CallAuthenticator authenticator) : ChatRpc.ChatServiceBase
 {
-    public ServiceDefinition Definition => ServiceDefinition.For(ChatReflection.Descriptor.FindTypeByName<Google.Protobuf.Reflection.ServiceDescriptor>("ChatService"))
-        .DuplexStreaming<ClientFrame, ServerFrame>("Connect", streams.ConnectAsync)
-        .ServerStreaming<SubscribeRequest, ServerFrame>("Subscribe", streams.SubscribeAsync)
-        .Unary<JoinRequest, JoinResponse>("Join", (request, context) => OnSession(context, request.SessionId, async session =>
-            new JoinResponse { Joined = await engine.JoinAsync(session, request, "").ConfigureAwait(false) }))
-        .Unary<LeaveRequest, LeaveResponse>("Leave", (request, context) => OnSession(context, request.SessionId, session =>
-            Task.FromResult(new LeaveResponse { Left = engine.Leave(session, request) })))
-        .Unary<SendRequest, SendResponse>("Send", (request, context) => OnSession(context, request.SessionId, async session =>
-            new SendResponse { Ack = await engine.SendAsync(session, request).ConfigureAwait(false) }))
-        .Unary<SetTypingRequest, SetTypingResponse>("SetTyping", (request, context) => OnSession(context, request.SessionId, session =>
-        {
-            engine.SetTyping(session, request);
-            return Task.FromResult(new SetTypingResponse());
-        }))
-        .Unary<SetPresenceRequest, SetPresenceResponse>("SetPresence", (request, context) => OnSession(context, request.SessionId, session =>
-        {
-            engine.SetPresence(session, request);
-            return Task.FromResult(new SetPresenceResponse());
-        }))
-        .Unary<MarkReadRequest, MarkReadResponse>("MarkRead", (request, context) => OnSession(context, request.SessionId, async session =>
-            new MarkReadResponse { ReadMarker = await engine.MarkReadAsync(session, request).ConfigureAwait(false) }))
-        .Unary<HistoryRequest, HistoryResponse>("History", (request, context) => AsUser(context, user => directory.HistoryAsync(user, request)))
-        .Unary<ListRoomsRequest, ListRoomsResponse>("ListRooms", (request, context) => AsUser(context, async user =>
-        {
-            var response = new ListRoomsResponse();
-            response.Rooms.AddRange(await directory.ListAsync(user, request.IncludePublic).ConfigureAwait(false));
-            return response;
-        }))
-        .Unary<CreateRoomRequest, CreateRoomResponse>("CreateRoom", (request, context) => AsUser(context, async user =>
-            new CreateRoomResponse { Room = await directory.CreateAsync(user, request).ConfigureAwait(false) }))
-        .Unary<GetMembersRequest, GetMembersResponse>("GetMembers", (request, context) => AsUser(context, async user =>
-        {
-            var response = new GetMembersResponse();
-            response.Members.AddRange(await directory.MembersAsync(user, request.Room).ConfigureAwait(false));
-            return response;
-        }))
-        .Unary<OpenDirectRequest, OpenDirectResponse>("OpenDirect", (request, context) => AsUser(context, async user =>
-            new OpenDirectResponse { Room = await directory.OpenDirectAsync(user, request.UserName).ConfigureAwait(false) }))
-        .Build();
+    /// <summary>The generated binding, with Connect and Subscribe answering pre-serialized frames.</summary>
+    public ServerServiceDefinition Definition() => FrameBytesBinder.Bind(this);
 
-    private async Task<T> AsUser<T>(ServerCallContext context, Func<ChatUser, Task<T>> operation)
+    public Task Connect(IAsyncStreamReader<ClientFrame> requestStream, IServerStreamWriter<byte[]> responseStream, ServerCallContext context) =>
+        streams.ConnectAsync(requestStream, responseStream, context);
+
+    public Task Subscribe(SubscribeRequest request, IServerStreamWriter<byte[]> responseStream, ServerCallContext context) =>
+        streams.SubscribeAsync(responseStream, context);
+
+    public override Task<JoinResponse> Join(JoinRequest request, ServerCallContext context) => OnSession(context, request.SessionId, async session =>
+        new JoinResponse { Joined = await engine.JoinAsync(session, request, "").ConfigureAwait(false) });
+
+    public override Task<LeaveResponse> Leave(LeaveRequest request, ServerCallContext context) => OnSession(context, request.SessionId, session =>
+        Task.FromResult(new LeaveResponse { Left = engine.Leave(session, request) }));
+
+    public override Task<SendResponse> Send(SendRequest request, ServerCallContext context) => OnSession(context, request.SessionId, async session =>
+        new SendResponse { Ack = await engine.SendAsync(session, request).ConfigureAwait(false) });
+
+    public override Task<SetTypingResponse> SetTyping(SetTypingRequest request, ServerCallContext context) => OnSession(context, request.SessionId, session =>
+    {
+        engine.SetTyping(session, request);
+        return Task.FromResult(new SetTypingResponse());
+    });
+
+    public override Task<SetPresenceResponse> SetPresence(SetPresenceRequest request, ServerCallContext context) => OnSession(context, request.SessionId, session =>
+    {
+        engine.SetPresence(session, request);
+        return Task.FromResult(new SetPresenceResponse());
+    });
+
+    public override Task<MarkReadResponse> MarkRead(MarkReadRequest request, ServerCallContext context) => OnSession(context, request.SessionId, async session =>
+        new MarkReadResponse { ReadMarker = await engine.MarkReadAsync(session, request).ConfigureAwait(false) });
+
+    public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context) => AsUser(context, user => directory.HistoryAsync(user, request));
+
+    public override Task<ListRoomsResponse> ListRooms(ListRoomsRequest request, ServerCallContext context) => AsUser(context, async user =>
+    {
+        var response = new ListRoomsResponse();
+        response.Rooms.AddRange(await directory.ListAsync(user, request.IncludePublic).ConfigureAwait(false));
+        return response;
+    });
+
+    public override Task<CreateRoomResponse> CreateRoom(CreateRoomRequest request, ServerCallContext context) => AsUser(context, async user =>
+        new CreateRoomResponse { Room = await directory.CreateAsync(user, request).ConfigureAwait(false) });
+
+    public override Task<GetMembersResponse> GetMembers(GetMembersRequest request, ServerCallContext context) => AsUser(context, async user =>
+    {
+        var response = new GetMembersResponse();
+        response.Members.AddRange(await directory.MembersAsync(user, request.Room).ConfigureAwait(false));
+        return response;
+    });
+
+    public override Task<OpenDirectResponse> OpenDirect(OpenDirectRequest request, ServerCallContext context) => AsUser(context, async user =>
+        new OpenDirectResponse { Room = await directory.OpenDirectAsync(user, request.UserName).ConfigureAwait(false) });
+
+    private Task<T> AsUser<T>(ServerCallContext context, Func<ChatUser, Task<T>> operation) => ErrorMapping.Unary(async () =>
     {
         var user = CallAuthenticator.ToChatUser(await authenticator.AuthenticateAsync(context).ConfigureAwait(false));
-        return await ErrorMapping.Unary(() => operation(user)).ConfigureAwait(false);
-    }
+        return await operation(user).ConfigureAwait(false);
+    });
 
     private Task<T> OnSession<T>(ServerCallContext context, string sessionId, Func<Session, Task<T>> operation) =>
         AsUser(context, user => operation(engine.FindSession(sessionId, user)));

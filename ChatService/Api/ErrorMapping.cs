@@ -1,16 +1,35 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Chat;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
 
 namespace ChatService.Api;
 
-/// <summary>The one place a refused command becomes either an error frame (streams stay open) or a call status (unary calls).</summary>
+/// <summary>
+/// The one place a domain outcome becomes gRPC: a refused command becomes an error frame (streams stay
+/// open) or a call status (unary calls), and a session's close reason becomes the stream's status.
+/// </summary>
 public static class ErrorMapping
 {
+    public static StatusCode ToStatusCode(this ChatErrorCode code) => code switch
+    {
+        ChatErrorCode.None => StatusCode.OK,
+        ChatErrorCode.InvalidArgument => StatusCode.InvalidArgument,
+        ChatErrorCode.NotFound => StatusCode.NotFound,
+        ChatErrorCode.AlreadyExists => StatusCode.AlreadyExists,
+        ChatErrorCode.PermissionDenied => StatusCode.PermissionDenied,
+        ChatErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
+        ChatErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
+        ChatErrorCode.Unauthenticated => StatusCode.Unauthenticated,
+        ChatErrorCode.Unavailable => StatusCode.Unavailable,
+        _ => StatusCode.Internal,
+    };
+
+    public static Status ToStatus(this CloseReason reason) => new(reason.Code.ToStatusCode(), reason.Message);
+
     public static ServerFrame ToErrorFrame(this ChatException error, string clientMsgId = "")
     {
-        var frame = new ErrorFrame { Code = (int)error.Code, Message = error.Message, ClientMsgId = clientMsgId };
+        var frame = new ErrorFrame { Code = (int)error.Code.ToStatusCode(), Message = error.Message, ClientMsgId = clientMsgId };
         if (error.RetryAfter is { } retry)
         {
             frame.RetryAfter = Duration.FromTimeSpan(retry);
@@ -27,7 +46,7 @@ public static class ErrorMapping
             trailers.Add("retry-after-ms", ((long)Math.Ceiling(retry.TotalMilliseconds)).ToString(System.Globalization.CultureInfo.InvariantCulture));
         }
 
-        return new RpcException(new Status(error.Code, error.Message), trailers);
+        return new RpcException(new Status(error.Code.ToStatusCode(), error.Message), trailers);
     }
 
     /// <summary>Runs a unary operation, turning refused commands into the call's status.</summary>

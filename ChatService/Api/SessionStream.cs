@@ -1,9 +1,9 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Server;
 using ChatService.Auth;
 using ChatService.Chat;
 using Google.Protobuf.WellKnownTypes;
+using Grpc.Core;
+using Microsoft.AspNetCore.Http.Features;
 
 namespace ChatService.Api;
 
@@ -14,10 +14,14 @@ namespace ChatService.Api;
 public sealed class SessionStream(ChatEngine engine, CallAuthenticator authenticator, ChatOptions options, TimeProvider time, ILogger<SessionStream> logger)
 {
     private const int WriteBatch = 64;
+    private const int Http2Cancel = 0x8;
+    private const int Http2EnhanceYourCalm = 0xb;
+    private static readonly WriteOptions Buffered = new(WriteFlags.BufferHint);
 
-    public async Task ConnectAsync(IAsyncStreamReader<ClientFrame> requests, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
+    public async Task ConnectAsync(IAsyncStreamReader<ClientFrame> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
         var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
+        RpcException? broken = null;
         try
         {
             var pump = PumpAsync(session, responses, context);
@@ -25,14 +29,11 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
             await Task.WhenAny(pump, reader).ConfigureAwait(false);
             if (reader.IsCompleted)
             {
-                // The client half-closed (deliver what is queued, then end OK) or broke the protocol.
-                var status = reader.Exception?.InnerException switch
-                {
-                    null => Status.DefaultSuccess,
-                    RpcException broken => broken.Status,
-                    var other => new Status(StatusCode.Internal, $"Reading the stream failed: {other.Message}"),
-                };
-                session.Close(status, flush: reader.Exception is null);
+                // The client half-closed (deliver what is queued, then end OK) or broke the protocol
+                // (a message over the size limit, say), whose status the stream then ends with.
+                broken = reader.Exception?.InnerException as RpcException;
+                var reason = reader.Exception is null ? CloseReason.Normal : new CloseReason(ChatErrorCode.Internal, "Reading the stream failed.");
+                session.Close(reason, flush: reader.Exception is null);
             }
             else
             {
@@ -49,10 +50,15 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
             engine.Release(session);
         }
 
+        if (broken is not null)
+        {
+            throw new RpcException(broken.Status);
+        }
+
         ThrowIfClosedWithError(session);
     }
 
-    public async Task SubscribeAsync(SubscribeRequest request, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
+    public async Task SubscribeAsync(IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
         var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
         using var heartbeat = time.CreateTimer(
@@ -75,10 +81,10 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
 
     private async Task<(Session Session, ITimer Expiry)> OpenAsync(ServerCallContext context)
     {
-        var user = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
         Session session;
         try
         {
+            var user = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
             session = engine.Open(CallAuthenticator.ToChatUser(user), user.ExpiresAt);
         }
         catch (ChatException error)
@@ -92,7 +98,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
     }
 
     private static void ExpireToken(Session session) =>
-        session.Close(new Status(StatusCode.Unauthenticated, "The access token expired on this stream; refresh it before it expires, or reconnect with a new one."));
+        session.Close(new CloseReason(ChatErrorCode.Unauthenticated, "The access token expired on this stream; refresh it before it expires, or reconnect with a new one."));
 
     private TimeSpan Until(DateTimeOffset at)
     {
@@ -100,12 +106,10 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
-    private static async Task PumpAsync(Session session, IServerStreamWriter<ServerFrame> responses, ServerCallContext context)
+    private static async Task PumpAsync(Session session, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
-        var writer = (ISerializedStreamWriter)responses;
-        // Unsized: they grow to the bursts this connection sees; most idle connections never batch.
+        // Unsized: it grows to the bursts this connection sees; most idle connections never batch.
         var batch = new List<OutboundFrame>();
-        var payloads = new List<ReadOnlyMemory<byte>>();
         var writing = 0;
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         // A session closed for overflow or a kick must not wait on a write the client will never read.
@@ -114,9 +118,9 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         // write from ending the stream as INTERNAL.
         using var onAbort = session.Aborted.Register(() =>
         {
-            if (Volatile.Read(ref writing) == 1 && session.CloseStatus is { } status && status.Code != StatusCode.OK)
+            if (Volatile.Read(ref writing) == 1 && session.CloseStatus is { IsError: true } reason)
             {
-                context.Reset(status.Code);
+                Reset(context, reason.Code);
             }
 
             stop.Cancel();
@@ -126,15 +130,15 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
             while (await session.Outbox.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
                 batch.Clear();
-                payloads.Clear();
                 session.Outbox.DrainTo(batch, WriteBatch);
-                foreach (var frame in batch)
+                Volatile.Write(ref writing, 1);
+                // One flush per drained batch: every frame but the last is only buffered.
+                for (var i = 0; i < batch.Count; i++)
                 {
-                    payloads.Add(frame.Payload);
+                    responses.WriteOptions = i < batch.Count - 1 ? Buffered : null;
+                    await responses.WriteAsync(batch[i].Payload, stop.Token).ConfigureAwait(false);
                 }
 
-                Volatile.Write(ref writing, 1);
-                await writer.WriteSerializedAsync(payloads, stop.Token).ConfigureAwait(false);
                 Volatile.Write(ref writing, 0);
             }
         }
@@ -142,6 +146,23 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         {
             // The client went away or the call ended: a failed write aborts this connection only.
             session.Abandon();
+        }
+    }
+
+    /// <summary>
+    /// Ends the stream with RST_STREAM instead of trailers. ENHANCE_YOUR_CALM is what gRPC clients
+    /// report as RESOURCE_EXHAUSTED; other closes use CANCEL. Over HTTP/1.1 (gRPC-Web) the connection closes.
+    /// </summary>
+    private static void Reset(ServerCallContext context, ChatErrorCode code)
+    {
+        var http = context.GetHttpContext();
+        if (http.Features.Get<IHttpResetFeature>() is { } reset)
+        {
+            reset.Reset(code == ChatErrorCode.ResourceExhausted ? Http2EnhanceYourCalm : Http2Cancel);
+        }
+        else
+        {
+            http.Abort();
         }
     }
 
@@ -188,14 +209,10 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
             var clientMsgId = frame.FrameCase == ClientFrame.FrameOneofCase.Send ? frame.Send.ClientMsgId : "";
             session.Send(Frames.Reply(requestId, error.ToErrorFrame(clientMsgId)));
         }
-        catch (RpcException error) when (error.StatusCode == StatusCode.Unauthenticated)
-        {
-            session.Send(Frames.Reply(requestId, new ChatException(error.StatusCode, error.Status.Detail).ToErrorFrame()));
-        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             logger.LogError(ex, "Frame {Frame} on session {Session} failed", frame.FrameCase, session.Id);
-            session.Send(Frames.Reply(requestId, new ChatException(StatusCode.Internal, "The server failed to handle this frame.").ToErrorFrame()));
+            session.Send(Frames.Reply(requestId, new ChatException(ChatErrorCode.Internal, "The server failed to handle this frame.").ToErrorFrame()));
         }
     }
 
@@ -235,9 +252,9 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
 
     private static void ThrowIfClosedWithError(Session session)
     {
-        if (session.CloseStatus is { } status && status.Code != StatusCode.OK)
+        if (session.CloseStatus is { IsError: true } reason)
         {
-            throw new RpcException(status);
+            throw new RpcException(reason.ToStatus());
         }
     }
 }

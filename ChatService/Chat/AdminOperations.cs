@@ -1,5 +1,4 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;

@@ -1,6 +1,5 @@
 using System.Text.RegularExpressions;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
@@ -37,13 +36,13 @@ public sealed partial class ChatEngine(
     {
         if (_draining)
         {
-            throw new ChatException(StatusCode.Unavailable, "The server is shutting down; connect to another node or retry shortly.");
+            throw new ChatException(ChatErrorCode.Unavailable, "The server is shutting down; connect to another node or retry shortly.");
         }
 
         var session = new Session(Guid.NewGuid().ToString("N"), user, tokenExpiresAt, options.OutboxCapacity, metrics);
         if (!sessions.TryAdd(session, options.MaxConnectionsPerUser))
         {
-            throw new ChatException(StatusCode.ResourceExhausted,
+            throw new ChatException(ChatErrorCode.ResourceExhausted,
                 $"Too many connections for {user.Name}: at most {options.MaxConnectionsPerUser}. Close another device and retry.");
         }
 
@@ -140,7 +139,7 @@ public sealed partial class ChatEngine(
         var (message, duplicate) = await pipeline.AppendAsync(room, session.User, clientMsgId, request.Text).ConfigureAwait(false);
         if (message.RoomId != roomId)
         {
-            throw new ChatException(StatusCode.AlreadyExists, $"client_msg_id '{clientMsgId}' was already used for a message in room '{message.RoomId}'.");
+            throw new ChatException(ChatErrorCode.AlreadyExists, $"client_msg_id '{clientMsgId}' was already used for a message in room '{message.RoomId}'.");
         }
 
         if (!duplicate)
@@ -205,7 +204,7 @@ public sealed partial class ChatEngine(
         foreach (var session in sessions.All)
         {
             session.Send(draining);
-            session.Close(new Status(StatusCode.Unavailable, "The server is shutting down; reconnect and resume."), flush: true);
+            session.Close(new CloseReason(ChatErrorCode.Unavailable, "The server is shutting down; reconnect and resume."), flush: true);
         }
 
         var deadline = time.GetUtcNow() + options.DrainTimeout;

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Observability;
 using ChatService.Storage;
 
@@ -75,7 +74,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
             }
             catch (StoreUnavailableException ex)
             {
-                throw new ChatException(StatusCode.Unavailable, $"{ex.Message} Retry with the same client_msg_id.");
+                throw new ChatException(ChatErrorCode.Unavailable, $"{ex.Message} Retry with the same client_msg_id.");
             }
 
             metrics.MessageAccepted();

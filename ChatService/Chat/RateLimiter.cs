@@ -14,7 +14,7 @@ public sealed class RateLimiter(TimeProvider time)
         var wait = bucket.TryTake(limit, time);
         if (wait > TimeSpan.Zero)
         {
-            throw new ChatException(ChatGrpc.Wire.StatusCode.ResourceExhausted,
+            throw new ChatException(ChatErrorCode.ResourceExhausted,
                 $"Too many {action} requests: at most {limit.PerSecond:0.#} per second. Try again in {Math.Ceiling(wait.TotalMilliseconds)} ms.",
                 wait);
         }

@@ -82,7 +82,7 @@ public sealed class RoomSubscription(Session session, Room room, int bufferLimit
             _pending.Add(frame);
             if (_pending.Count > bufferLimit)
             {
-                Session.Close(new ChatGrpc.Wire.Status(ChatGrpc.Wire.StatusCode.ResourceExhausted,
+                Session.Close(new CloseReason(ChatErrorCode.ResourceExhausted,
                     "The room moved faster than its history could be replayed. Reconnect and resume from your last seq."));
             }
         }

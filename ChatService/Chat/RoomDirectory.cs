@@ -1,6 +1,5 @@
 using ChatService.Cluster;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Storage;
 
 namespace ChatService.Chat;
@@ -76,7 +75,7 @@ public sealed class RoomDirectory(
         }
         catch (DuplicateException ex)
         {
-            throw new ChatException(StatusCode.AlreadyExists, ex.Message);
+            throw new ChatException(ChatErrorCode.AlreadyExists, ex.Message);
         }
 
         await TellAddedAsync(roomId, caller, memberIds.Skip(1)).ConfigureAwait(false);

@@ -1,5 +1,4 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
@@ -27,7 +26,7 @@ public sealed class RoomMembership(
         var roomId = ChatEngine.RequireRoomId(request.Room);
         if (!session.Rooms.ContainsKey(roomId) && session.Rooms.Count >= options.MaxRoomsPerConnection)
         {
-            throw new ChatException(StatusCode.ResourceExhausted, $"A connection may join at most {options.MaxRoomsPerConnection} rooms; leave one first.");
+            throw new ChatException(ChatErrorCode.ResourceExhausted, $"A connection may join at most {options.MaxRoomsPerConnection} rooms; leave one first.");
         }
 
         var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");

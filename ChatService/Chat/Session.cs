@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
 using ChatService.Observability;
 
 namespace ChatService.Chat;
@@ -46,7 +45,7 @@ public sealed class Session
     public CancellationToken Aborted => _aborted.Token;
 
     /// <summary>Why the server ended the stream; null while open or when the client went away.</summary>
-    public Status? CloseStatus { get; private set; }
+    public CloseReason? CloseStatus { get; private set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) == 1;
 
@@ -63,14 +62,14 @@ public sealed class Session
                 break;
             case EnqueueResult.Overflow:
                 _metrics.OutboxOverflowed();
-                Close(new Status(StatusCode.ResourceExhausted,
+                Close(new CloseReason(ChatErrorCode.ResourceExhausted,
                     "The connection fell too far behind and was closed. Reconnect and resume each room from its last seq."));
                 break;
         }
     }
 
     /// <summary>Ends the session. Only the first status counts. With <paramref name="flush"/> queued frames are still written.</summary>
-    public void Close(Status status, bool flush = false)
+    public void Close(CloseReason status, bool flush = false)
     {
         if (Interlocked.Exchange(ref _closed, 1) == 1)
         {

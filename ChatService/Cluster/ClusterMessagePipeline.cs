@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Diagnostics;
-using ChatGrpc.Wire;
 using ChatService.Chat;
 using ChatService.Observability;
 using ChatService.Storage;
@@ -53,7 +52,7 @@ public sealed class ClusterMessagePipeline(
         }
         catch (DbException ex)
         {
-            throw new ChatException(StatusCode.Unavailable, $"The message could not be stored ({ex.Message}). Retry with the same client_msg_id.");
+            throw new ChatException(ChatErrorCode.Unavailable, $"The message could not be stored ({ex.Message}). Retry with the same client_msg_id.");
         }
     }
 

@@ -1,4 +1,3 @@
-using ChatGrpc.Wire;
 using ChatService.Chat;
 
 namespace ChatService.Cluster;
@@ -70,7 +69,7 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
         var targets = sessions.OfUser(userId);
         foreach (var session in targets)
         {
-            session.Close(new Status(StatusCode.PermissionDenied, message));
+            session.Close(new CloseReason(ChatErrorCode.PermissionDenied, message));
         }
 
         return targets.Count;

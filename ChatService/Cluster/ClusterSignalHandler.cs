@@ -1,4 +1,3 @@
-using ChatGrpc.Wire;
 using ChatService.Chat;
 
 namespace ChatService.Cluster;

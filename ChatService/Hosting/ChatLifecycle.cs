@@ -1,10 +1,9 @@
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Services;
 using ChatService.Api;
 using ChatService.Auth;
 using ChatService.Chat;
 using ChatService.Storage;
+using Grpc.HealthCheck;
 using HealthStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace ChatService.Hosting;
@@ -20,7 +19,7 @@ internal sealed class ChatLifecycle(
     IUserStore users,
     AuthApi authApi,
     ChatEngine engine,
-    HealthService health,
+    HealthServiceImpl health,
     IMessageStore messages,
     ChatOptions options,
     IHostApplicationLifetime lifetime,
@@ -30,9 +29,12 @@ internal sealed class ChatLifecycle(
 
     public const string ChatServiceName = "chat.v1.ChatService";
 
+    /// <summary>What health answers for: the whole server ("") and each chat service.</summary>
+    private static readonly string[] HealthNames = ["", ChatServiceName, "chat.v1.AuthService", "chat.v1.AdminService"];
+
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        health.SetStatus(ChatServiceName, HealthStatus.Serving);
+        SetHealth(HealthStatus.Serving);
         _onStopping = lifetime.ApplicationStopping.Register(Drain);
         if (auth.BootstrapAdminUser.Length > 0)
         {
@@ -44,7 +46,7 @@ internal sealed class ChatLifecycle(
                     await authApi.CreateUserAsync(auth.BootstrapAdminUser, auth.BootstrapAdminPassword, Role.Admin).ConfigureAwait(false);
                     logger.LogInformation("Created admin '{Admin}' from Auth:BootstrapAdminUser.", auth.BootstrapAdminUser);
                 }
-                catch (RpcException ex) when (ex.StatusCode == StatusCode.AlreadyExists)
+                catch (ChatException ex) when (ex.Code == ChatErrorCode.AlreadyExists)
                 {
                     // Another node of the cluster, starting at the same moment, created it first.
                 }
@@ -71,7 +73,8 @@ internal sealed class ChatLifecycle(
 
     private void Drain()
     {
-        health.SetAllNotServing();
+        // Set before draining starts, so a load balancer watching health stops sending new clients at once.
+        SetHealth(HealthStatus.NotServing);
         logger.LogInformation("Draining chat sessions.");
         using var timeout = new CancellationTokenSource(options.DrainTimeout + TimeSpan.FromSeconds(1));
         try
@@ -81,6 +84,14 @@ internal sealed class ChatLifecycle(
         catch (OperationCanceledException)
         {
             logger.LogWarning("Draining timed out; the remaining streams close with the server.");
+        }
+    }
+
+    private void SetHealth(HealthStatus status)
+    {
+        foreach (var name in HealthNames)
+        {
+            health.SetStatus(name, status);
         }
     }
 }

@@ -1,5 +1,3 @@
-using ChatGrpc.Wire.Server;
-using ChatGrpc.Wire.Services;
 using ChatService.Api;
 using ChatService.Auth;
 using ChatService.Chat;
@@ -11,7 +9,7 @@ namespace ChatService.Hosting;
 
 public static class ChatServiceCollectionExtensions
 {
-    /// <summary>Everything the chat server needs: options, store, domain, API and the gRPC wire.</summary>
+    /// <summary>Everything the chat server needs: options, store, domain, API and gRPC.</summary>
     public static WebApplicationBuilder AddChat(this WebApplicationBuilder builder)
     {
         var configuration = builder.Configuration;
@@ -47,16 +45,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<AuthApi>();
         services.AddSingleton<AdminApi>();
 
-        services.AddGrpcWire(options =>
-        {
-            options.MaxReceiveMessageSize = endpoints.MaxMessageBytes;
-            options.CorsAllowedOrigins.Clear();
-            foreach (var origin in endpoints.CorsOrigins)
-            {
-                options.CorsAllowedOrigins.Add(origin);
-            }
-        });
-        services.AddGrpcHealthAndReflection();
+        services.AddChatGrpc(endpoints.MaxMessageBytes, endpoints.CorsOrigins);
         // Only the page's own files (JS, CSS, HTML, SVG) are compressed; gRPC content types are not in this list.
         services.AddResponseCompression(options => options.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml"]);
         services.AddHostedService<ChatLifecycle>();
@@ -67,10 +56,7 @@ public static class ChatServiceCollectionExtensions
     {
         // The browser client (built from web/ into wwwroot/), served at / on the browser port.
         app.UseWebClient();
-        app.MapGrpcService(app.Services.GetRequiredService<ChatApi>().Definition);
-        app.MapGrpcService(app.Services.GetRequiredService<AuthApi>().Definition);
-        app.MapGrpcService(app.Services.GetRequiredService<AdminApi>().Definition);
-        app.MapGrpcHealthAndReflection();
+        app.MapChatGrpc();
         app.MapGet("/healthz", (ChatEngine engine) => engine.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
         return app;
     }

@@ -1,8 +1,8 @@
 using System.Diagnostics;
-using ChatGrpc.Contracts;
 using ChatGrpc.Contracts.V1;
-using ChatGrpc.Wire;
-using ChatGrpc.Wire.Client;
+using Grpc.Core;
+using Grpc.Net.Client;
+using ChatCli.Client;
 using ChatService.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -81,7 +81,7 @@ internal sealed class OneRoomRun : IAsyncDisposable
             app.MapChat();
             await app.StartAsync();
             apps.Add(app);
-            channels.Add(GrpcChannel.ForAddress($"http://127.0.0.1:{port}"));
+            channels.Add(ChatChannel.For($"http://127.0.0.1:{port}"));
         }
 
         return new OneRoomRun(apps, channels, options, data);
@@ -91,11 +91,11 @@ internal sealed class OneRoomRun : IAsyncDisposable
     {
         var auth = new AuthServiceClient(_channels[0]);
         var chat = new ChatServiceClient(_channels[0]);
-        var owner = await auth.Register(new RegisterRequest { UserName = "owner", Password = "owner-password" });
-        var headers = new Metadata().Add("authorization", "Bearer " + owner.Tokens.AccessToken);
-        await chat.CreateRoom(new CreateRoomRequest { Id = "bench", Kind = RoomKind.Public }, new CallOptions(headers));
+        var owner = await auth.RegisterAsync(new RegisterRequest { UserName = "owner", Password = "owner-password" });
+        var headers = new Metadata { { "authorization", "Bearer " + owner.Tokens.AccessToken } };
+        await chat.CreateRoomAsync(new CreateRoomRequest { Id = "bench", Kind = RoomKind.Public }, new CallOptions(headers));
 
-        var receivers = new List<(DuplexStreamingCall<ClientFrame, ServerFrame> Call, Task<(long Count, long Lost, List<double> Latencies)> Reader)>();
+        var receivers = new List<(AsyncDuplexStreamingCall<ClientFrame, ServerFrame> Call, Task<(long Count, long Lost, List<double> Latencies)> Reader)>();
         var expected = 0L;
         var stop = new CancellationTokenSource();
         for (var i = 0; i < _options.Receivers; i++)
@@ -170,7 +170,7 @@ internal sealed class OneRoomRun : IAsyncDisposable
 
     /// <summary>Counts messages and seq gaps, until every sent message has arrived or the stream goes quiet.</summary>
     private static async Task<(long Count, long Lost, List<double> Latencies)> ReadAsync(
-        DuplexStreamingCall<ClientFrame, ServerFrame> call, Func<long> expected, CancellationToken cancellationToken)
+        AsyncDuplexStreamingCall<ClientFrame, ServerFrame> call, Func<long> expected, CancellationToken cancellationToken)
     {
         var latencies = new List<double>();
         ulong lastSeq = 0;

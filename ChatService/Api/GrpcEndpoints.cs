@@ -1,0 +1,76 @@
+using ChatGrpc.Contracts.V1;
+using Grpc.AspNetCore.Server;
+using Grpc.Health.V1;
+using Grpc.HealthCheck;
+using Grpc.Reflection;
+using Grpc.Reflection.V1;
+
+namespace ChatService.Api;
+
+/// <summary>
+/// The gRPC surface on Grpc.AspNetCore: the three chat services, grpc.health.v1, reflection v1 and
+/// v1alpha, gRPC-Web (binary and text) for every method, and CORS for pages served elsewhere.
+/// </summary>
+public static class GrpcEndpoints
+{
+    /// <summary>gRPC-Web answers carry these; a page on another origin must be allowed to read them.</summary>
+    private static readonly string[] ExposedHeaders = ["grpc-status", "grpc-message", "grpc-encoding", "grpc-accept-encoding", "retry-after-ms"];
+
+    public const string CorsPolicy = "grpc-web";
+
+    public static IServiceCollection AddChatGrpc(this IServiceCollection services, int maxMessageBytes, IReadOnlyCollection<string> corsOrigins)
+    {
+        services.AddGrpc(options =>
+        {
+            options.MaxReceiveMessageSize = maxMessageBytes;
+            // The server's own frames are bounded by the chat limits; do not cap what it may send.
+            options.MaxSendMessageSize = null;
+            options.EnableDetailedErrors = false;
+        });
+        services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
+        {
+            if (corsOrigins.Contains("*"))
+            {
+                policy.AllowAnyOrigin();
+            }
+            else
+            {
+                policy.WithOrigins([.. corsOrigins]);
+            }
+
+            policy.AllowAnyHeader().WithMethods("POST").WithExposedHeaders(ExposedHeaders).SetPreflightMaxAge(TimeSpan.FromHours(1));
+        }));
+
+        services.AddSingleton<HealthServiceImpl>();
+        // Reflection is told every service explicitly: ChatService is bound from a hand-built
+        // definition (pre-serialized frames), which the library's discovery by service type cannot see.
+        Google.Protobuf.Reflection.ServiceDescriptor[] described =
+        [
+            ChatGrpc.Contracts.V1.ChatService.Descriptor,
+            AuthService.Descriptor,
+            AdminService.Descriptor,
+            Health.Descriptor,
+            ServerReflection.Descriptor,
+            Grpc.Reflection.V1Alpha.ServerReflection.Descriptor,
+        ];
+        services.AddSingleton(new ReflectionServiceImpl(described));
+        services.AddSingleton(new ReflectionV1ServiceImpl(described));
+        return services;
+    }
+
+    public static WebApplication MapChatGrpc(this WebApplication app)
+    {
+        app.UseRouting();
+        app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
+        app.UseCors();
+        Map(app.MapGrpcService(services => services.GetRequiredService<ChatApi>().Definition()));
+        Map(app.MapGrpcService<AuthApi>());
+        Map(app.MapGrpcService<AdminApi>());
+        Map(app.MapGrpcService<HealthServiceImpl>());
+        Map(app.MapGrpcService<ReflectionServiceImpl>());
+        Map(app.MapGrpcService<ReflectionV1ServiceImpl>());
+        return app;
+    }
+
+    private static void Map(GrpcServiceEndpointConventionBuilder endpoints) => endpoints.RequireCors(CorsPolicy);
+}
