@@ -42,6 +42,9 @@ internal sealed class ChatServerHost : IAsyncDisposable
 
     public TimeProvider? Time { get; }
 
+    /// <summary>Warnings and errors the server logged, across restarts.</summary>
+    public CapturedLogs Logs { get; } = new();
+
     public int GrpcPort { get; private set; }
 
     public int WebPort { get; private set; }
@@ -103,6 +106,7 @@ internal sealed class ChatServerHost : IAsyncDisposable
             .ToArray();
         var builder = HostingExtensions.CreateChatBuilder(args);
         builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        builder.Logging.AddProvider(Logs);
         if (Time is not null)
         {
             builder.Services.AddSingleton(Time);

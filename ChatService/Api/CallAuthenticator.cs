@@ -4,22 +4,16 @@ using Grpc.Core;
 
 namespace ChatService.Api;
 
-/// <summary>Reads the <c>authorization: Bearer</c> metadata of a call and says who is calling, or fails it with UNAUTHENTICATED.</summary>
+/// <summary>
+/// Who is calling. JwtBearer has already validated the call's token and the authorization policies
+/// have let it through; this reads the result. In-band refreshes on a stream are validated here.
+/// </summary>
 public sealed class CallAuthenticator(TokenService tokens)
 {
-    private const string Scheme = "Bearer ";
-
-    public async Task<AuthenticatedUser> AuthenticateAsync(ServerCallContext context)
-    {
-        var header = context.RequestHeaders.GetValue("authorization");
-        if (header is null || !header.StartsWith(Scheme, StringComparison.OrdinalIgnoreCase))
-        {
-            throw new RpcException(new Status(StatusCode.Unauthenticated,
-                "This call needs an access token: send 'authorization: Bearer <token>' metadata (get one from AuthService.Login)."));
-        }
-
-        return await ValidateAsync(header[Scheme.Length..].Trim()).ConfigureAwait(false);
-    }
+    /// <summary>The authenticated caller. Only reached on endpoints that require authorization, so a missing user is a wiring bug.</summary>
+    public static AuthenticatedUser Caller(ServerCallContext context) =>
+        TokenService.FromClaims(context.GetHttpContext().User)
+        ?? throw new ChatException(ChatErrorCode.Unauthenticated, "This call needs an access token.");
 
     public async Task<AuthenticatedUser> ValidateAsync(string token)
     {

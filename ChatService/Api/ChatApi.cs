@@ -10,7 +10,7 @@ namespace ChatService.Api;
 /// are bound with a byte[] response type (see <see cref="FrameBytesBinder"/>), so a broadcast frame
 /// serialized once is written as is to every subscriber.
 /// </summary>
-public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirectory directory, CallAuthenticator authenticator) : ChatRpc.ChatServiceBase
+public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirectory directory) : ChatRpc.ChatServiceBase
 {
     /// <summary>The generated binding, with Connect and Subscribe answering pre-serialized frames.</summary>
     public ServerServiceDefinition Definition() => FrameBytesBinder.Bind(this);
@@ -67,11 +67,8 @@ public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirect
     public override Task<OpenDirectResponse> OpenDirect(OpenDirectRequest request, ServerCallContext context) => AsUser(context, async user =>
         new OpenDirectResponse { Room = await directory.OpenDirectAsync(user, request.UserName).ConfigureAwait(false) });
 
-    private Task<T> AsUser<T>(ServerCallContext context, Func<ChatUser, Task<T>> operation) => ErrorMapping.Unary(async () =>
-    {
-        var user = CallAuthenticator.ToChatUser(await authenticator.AuthenticateAsync(context).ConfigureAwait(false));
-        return await operation(user).ConfigureAwait(false);
-    });
+    private static Task<T> AsUser<T>(ServerCallContext context, Func<ChatUser, Task<T>> operation) =>
+        ErrorMapping.Unary(() => operation(CallAuthenticator.ToChatUser(CallAuthenticator.Caller(context))));
 
     private Task<T> OnSession<T>(ServerCallContext context, string sessionId, Func<Session, Task<T>> operation) =>
         AsUser(context, user => operation(engine.FindSession(sessionId, user)));

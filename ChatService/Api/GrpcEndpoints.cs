@@ -1,9 +1,11 @@
 using ChatGrpc.Contracts.V1;
+using ChatService.Auth;
 using Grpc.AspNetCore.Server;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Grpc.Reflection;
 using Grpc.Reflection.V1;
+using Microsoft.AspNetCore.Authorization;
 
 namespace ChatService.Api;
 
@@ -29,7 +31,7 @@ public static class GrpcEndpoints
         });
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
         {
-            if (corsOrigins.Contains("*"))
+            if (corsOrigins.Count == 0 || corsOrigins.Contains("*"))
             {
                 policy.AllowAnyOrigin();
             }
@@ -40,6 +42,9 @@ public static class GrpcEndpoints
 
             policy.AllowAnyHeader().WithMethods("POST").WithExposedHeaders(ExposedHeaders).SetPreflightMaxAge(TimeSpan.FromHours(1));
         }));
+
+        services.AddChatAuthentication();
+        services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
 
         services.AddSingleton<HealthServiceImpl>();
         // Reflection is told every service explicitly: ChatService is bound from a hand-built
@@ -63,14 +68,17 @@ public static class GrpcEndpoints
         app.UseRouting();
         app.UseGrpcWeb(new GrpcWebOptions { DefaultEnabled = true });
         app.UseCors();
-        Map(app.MapGrpcService(services => services.GetRequiredService<ChatApi>().Definition()));
-        Map(app.MapGrpcService<AuthApi>());
-        Map(app.MapGrpcService<AdminApi>());
+        app.UseAuthentication();
+        app.UseAuthorization();
+        // Every chat and admin call needs a valid access token; the admin methods add role policies.
+        Map(app.MapGrpcService(services => services.GetRequiredService<ChatApi>().Definition())).RequireAuthorization();
+        Map(app.MapGrpcService<AuthApi>()).AllowAnonymous();
+        Map(app.MapGrpcService<AdminApi>()).RequireAuthorization();
         Map(app.MapGrpcService<HealthServiceImpl>());
         Map(app.MapGrpcService<ReflectionServiceImpl>());
         Map(app.MapGrpcService<ReflectionV1ServiceImpl>());
         return app;
     }
 
-    private static void Map(GrpcServiceEndpointConventionBuilder endpoints) => endpoints.RequireCors(CorsPolicy);
+    private static GrpcServiceEndpointConventionBuilder Map(GrpcServiceEndpointConventionBuilder endpoints) => endpoints.RequireCors(CorsPolicy);
 }

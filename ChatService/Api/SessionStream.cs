@@ -20,7 +20,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
 
     public async Task ConnectAsync(IAsyncStreamReader<ClientFrame> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
-        var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
+        var (session, expiry) = Open(context);
         RpcException? broken = null;
         try
         {
@@ -60,7 +60,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
 
     public async Task SubscribeAsync(IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
-        var (session, expiry) = await OpenAsync(context).ConfigureAwait(false);
+        var (session, expiry) = Open(context);
         using var heartbeat = time.CreateTimer(
             state => ((Session)state!).Send(Frames.Ephemeral(new ServerFrame { Pong = new Pong { ServerTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()) } })),
             session,
@@ -79,12 +79,12 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         ThrowIfClosedWithError(session);
     }
 
-    private async Task<(Session Session, ITimer Expiry)> OpenAsync(ServerCallContext context)
+    private (Session Session, ITimer Expiry) Open(ServerCallContext context)
     {
         Session session;
         try
         {
-            var user = await authenticator.AuthenticateAsync(context).ConfigureAwait(false);
+            var user = CallAuthenticator.Caller(context);
             session = engine.Open(CallAuthenticator.ToChatUser(user), user.ExpiresAt);
         }
         catch (ChatException error)

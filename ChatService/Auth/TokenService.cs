@@ -26,7 +26,27 @@ public sealed class TokenService
         _options = options;
         _time = time;
         _key = new SymmetricSecurityKey(signingKey.Bytes);
+        ValidationParameters = new TokenValidationParameters
+        {
+            ValidIssuer = _options.Issuer,
+            ValidAudience = _options.Issuer,
+            IssuerSigningKey = _key,
+            // Pinned: a token cannot choose its own algorithm (no "none", no RS/HS confusion).
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = TimeSpan.Zero,
+            NameClaimType = NameClaim,
+            RoleClaimType = RoleClaim,
+            // Lifetime on the injected clock, so tests that move time see tokens expire.
+            LifetimeValidator = (notBefore, expires, _, _) =>
+            {
+                var now = _time.GetUtcNow().UtcDateTime;
+                return (notBefore is null || notBefore <= now) && expires is not null && expires > now;
+            },
+        };
     }
+
+    /// <summary>How every access token is checked: by JwtBearer on each call, and here for in-band refreshes.</summary>
+    public TokenValidationParameters ValidationParameters { get; }
 
     public (string Token, DateTimeOffset ExpiresAt) CreateAccessToken(string userId, string userName, Role role)
     {
@@ -54,30 +74,28 @@ public sealed class TokenService
     /// <summary>Validates a token; on failure returns null and a reason fit to show the caller.</summary>
     public async Task<(AuthenticatedUser? User, string? Failure)> ValidateAsync(string token)
     {
-        var result = await _handler.ValidateTokenAsync(token, new TokenValidationParameters
+        var result = await _handler.ValidateTokenAsync(token, ValidationParameters).ConfigureAwait(false);
+        return result.IsValid ? (FromClaims(new ClaimsPrincipal(result.ClaimsIdentity)), null) : (null, DescribeFailure(result.Exception));
+    }
+
+    /// <summary>The caller a validated token names; null if the principal did not come from one of our tokens.</summary>
+    public static AuthenticatedUser? FromClaims(ClaimsPrincipal principal)
+    {
+        var id = principal.FindFirst(JwtRegisteredClaimNames.Sub)?.Value;
+        var name = principal.FindFirst(NameClaim)?.Value;
+        if (id is null || name is null || !long.TryParse(principal.FindFirst(JwtRegisteredClaimNames.Exp)?.Value, out var expires))
         {
-            ValidIssuer = _options.Issuer,
-            ValidAudience = _options.Issuer,
-            IssuerSigningKey = _key,
-            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
-            ClockSkew = TimeSpan.Zero,
-            LifetimeValidator = (notBefore, expires, _, _) =>
-            {
-                var now = _time.GetUtcNow().UtcDateTime;
-                return (notBefore is null || notBefore <= now) && expires is not null && expires > now;
-            },
-        }).ConfigureAwait(false);
-        if (!result.IsValid)
-        {
-            return (null, result.Exception is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
-                ? "The access token has expired; refresh it with AuthService.Refresh or log in again."
-                : "The access token is not valid.");
+            return null;
         }
 
-        var jwt = (JsonWebToken)result.SecurityToken;
-        var role = Enum.TryParse<Role>(jwt.GetPayloadValue<string>(RoleClaim), out var parsed) ? parsed : Role.Member;
-        return (new AuthenticatedUser(jwt.Subject, jwt.GetPayloadValue<string>(NameClaim), role, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero)), null);
+        var role = Enum.TryParse<Role>(principal.FindFirst(RoleClaim)?.Value, out var parsed) ? parsed : Role.Member;
+        return new AuthenticatedUser(id, name, role, DateTimeOffset.FromUnixTimeSeconds(expires));
     }
+
+    /// <summary>A token's rejection as the caller should read it; never the validator's own text, which can echo the token.</summary>
+    public static string DescribeFailure(Exception? failure) => failure is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
+        ? "The access token has expired; refresh it with AuthService.Refresh or log in again."
+        : "The access token is not valid.";
 
     public static string NewRefreshToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
 

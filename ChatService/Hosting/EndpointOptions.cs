@@ -30,6 +30,9 @@ public sealed class EndpointOptions
 
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
-    /// <summary>Origins whose pages may call gRPC-Web; "*" for any.</summary>
-    public string[] CorsOrigins { get; set; } = ["*"];
+    /// <summary>
+    /// Origins whose pages may call gRPC-Web; empty or "*" for any. Empty by default because the
+    /// configuration binder appends configured entries to a non-empty default instead of replacing it.
+    /// </summary>
+    public string[] CorsOrigins { get; set; } = [];
 }

@@ -1,0 +1,56 @@
+using ChatService.Auth;
+using Grpc.Core;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Authorization.Policy;
+
+namespace ChatService.Api;
+
+/// <summary>
+/// Answers a refused gRPC call the way gRPC clients understand: a trailers-only response with
+/// UNAUTHENTICATED or PERMISSION_DENIED and a message a person can act on. The framework's own
+/// answer, a bare HTTP 401/403, reaches a gRPC client as an unreadable transport error.
+/// </summary>
+internal sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareResultHandler
+{
+    private const string MissingToken = "This call needs an access token: send 'authorization: Bearer <token>' metadata (get one from AuthService.Login).";
+
+    private readonly AuthorizationMiddlewareResultHandler _default = new();
+
+    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    {
+        if (authorizeResult.Succeeded || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        {
+            await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
+            return;
+        }
+
+        if (authorizeResult.Challenged || TokenService.FromClaims(context.User) is null)
+        {
+            // The scheme's handler keeps its result for the request, so this does not validate the token again.
+            var authentication = await context.AuthenticateAsync().ConfigureAwait(false);
+            WriteStatus(context, StatusCode.Unauthenticated, authentication.Failure is { } failure ? TokenService.DescribeFailure(failure) : MissingToken);
+            return;
+        }
+
+        if (context.Items[typeof(RoleRefusal)] is RoleRefusal refusal)
+        {
+            WriteStatus(context, StatusCode.PermissionDenied, $"{context.Request.Path} needs the {Name(refusal.Required)} role; {refusal.UserName} is a {Name(refusal.Current)}.");
+            return;
+        }
+
+        WriteStatus(context, StatusCode.Unauthenticated, "The token's user no longer exists.");
+    }
+
+    private static string Name<T>(T role) where T : struct, Enum => role.ToString().ToLowerInvariant();
+
+    /// <summary>A trailers-only gRPC response: status and message in the headers, no body.</summary>
+    private static void WriteStatus(HttpContext context, StatusCode code, string message)
+    {
+        var response = context.Response;
+        response.StatusCode = StatusCodes.Status200OK;
+        response.ContentType = context.Request.ContentType;
+        response.Headers["grpc-status"] = ((int)code).ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.Headers["grpc-message"] = Uri.EscapeDataString(message);
+    }
+}

@@ -1,0 +1,28 @@
+using ChatGrpc.Contracts.V1;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.AspNetCore.Authorization;
+
+namespace ChatService.Auth;
+
+/// <summary>Access tokens on ASP.NET Core's JwtBearer, and the role policies of the admin methods.</summary>
+public static class ChatAuthentication
+{
+    public const string AdminPolicy = "admin";
+    public const string ModeratorPolicy = "moderator";
+
+    public static IServiceCollection AddChatAuthentication(this IServiceCollection services)
+    {
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((options, tokens) =>
+        {
+            options.TokenValidationParameters = tokens.ValidationParameters;
+            // Keep the token's own claim names (sub, name, role) instead of mapping them to XML URIs.
+            options.MapInboundClaims = false;
+        });
+        services.AddSingleton<IAuthorizationHandler, RoleRequirementHandler>();
+        services.AddAuthorizationBuilder()
+            .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new RoleRequirement(Role.Admin)))
+            .AddPolicy(ModeratorPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new RoleRequirement(Role.Moderator)));
+        return services;
+    }
+}
