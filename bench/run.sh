@@ -52,12 +52,20 @@
 #   BENCH_OURS_DIR=DIR                  directory of the ChatService.dll to run (default: a
 #                                       ReadyToRun publish, as deployed, in ChatService/bin/bench)
 #   BENCH_SKIP_BUILD=1                  use the existing build instead of `dotnet publish`
+#   BENCH_OURS_BEFORE=DIR               also run the ChatService.dll in DIR (never built here) as target
+#                                       ours-before, right after ours, exactly like ours (persist: stored
+#                                       and storage off); results.md adds its column and "ours ÷ before".
+#                                       E.g. git worktree add /tmp/before HEAD~1 && (cd /tmp/before &&
+#                                       dotnet publish ChatService -c Release -r linux-x64 --self-contained false
+#                                       -p:PublishReadyToRun=true -o /tmp/before/out), then
+#                                       BENCH_OURS_BEFORE=/tmp/before/out bash bench/run.sh
 #   BENCH_KEEP=1                        keep the work directory (server logs, data) for a look
 #   BENCH_RUNS=N                        rounds (default 3, quick 1)
 #   BENCH_BUDGET_MIN=M                  start no round that would end after M minutes (default 50;
 #                                       0: no limit)
 #   BENCH_SCENARIOS="latency slow"      which scenarios (default: idle fanout latency slow persist reconnect)
-#   BENCH_TARGETS="ours grpcjs"         which servers (default: ours socketio grpcjs)
+#   BENCH_TARGETS="ours grpcjs"         which servers (default: ours socketio grpcjs; with
+#                                       BENCH_OURS_BEFORE: ours ours-before socketio grpcjs)
 #   BENCH_IDLE_SIZES="5000" BENCH_FANOUT_SIZES="10 100"
 #                                       narrower runs (an empty list skips that scenario)
 #   BENCH_REPEAT_IDLE_SIZES="" BENCH_REPEAT_FANOUT_SIZES="100"
@@ -103,6 +111,13 @@ CLIENT="${BENCH_CLIENT:-wire}"
 OURS_DIR="${BENCH_OURS_DIR:-$ROOT/ChatService/bin/bench}"
 OURS_BUILD="$CONFIG build"
 OURS_DLL="$OURS_DIR/ChatService.dll"
+# A second build of ours (e.g. the previous commit's), run as target ours-before next to ours.
+OURS_BEFORE_DIR="${BENCH_OURS_BEFORE:-}"
+OURS_BEFORE_DLL=""
+if [ -n "$OURS_BEFORE_DIR" ]; then
+  OURS_BEFORE_DIR="$(cd "$OURS_BEFORE_DIR" 2>/dev/null && pwd || echo "$OURS_BEFORE_DIR")"
+  OURS_BEFORE_DLL="$OURS_BEFORE_DIR/ChatService.dll"
+fi
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/chatbench.XXXXXX")"
 RESULTS="$WORK/results.jsonl"
 : >"$RESULTS"
@@ -149,6 +164,16 @@ trap 'exit 143' TERM
 
 # --- build and install ------------------------------------------------------------------------
 
+# A misconfigured ours-before fails here, before anything is built.
+if [ -n "$OURS_BEFORE_DLL" ] && [ ! -f "$OURS_BEFORE_DLL" ]; then
+  echo "run.sh: $OURS_BEFORE_DLL is missing; point BENCH_OURS_BEFORE at a directory with a ChatService.dll (see --help)" >&2
+  exit 1
+fi
+if [ -z "$OURS_BEFORE_DIR" ] && [[ " ${BENCH_TARGETS:-} " == *" ours-before "* ]]; then
+  echo "run.sh: BENCH_TARGETS names ours-before but BENCH_OURS_BEFORE is not set" >&2
+  exit 64
+fi
+
 # Ours runs as it would be deployed: published with ReadyToRun code, so the first seconds are not
 # spent compiling (tiered JIT still recompiles the hot paths).
 if [ -z "${BENCH_OURS_DIR:-}" ] && [ "${BENCH_SKIP_BUILD:-0}" != 1 ]; then
@@ -163,6 +188,16 @@ fi
 if [ ! -f "$OURS_DLL" ]; then
   echo "run.sh: $OURS_DLL is missing; unset BENCH_SKIP_BUILD or point BENCH_OURS_DIR at a build (dotnet build -c $CONFIG ChatService)" >&2
   exit 1
+fi
+# What results.md says about the before build: its path, and its commit when DIR is in a git work tree.
+OURS_BEFORE_DESC=""
+if [ -n "$OURS_BEFORE_DIR" ]; then
+  OURS_BEFORE_DESC="$OURS_BEFORE_DIR"
+  before_commit="$(git -C "$OURS_BEFORE_DIR" log -1 --format='%h %s' 2>/dev/null | cut -c1-100 || true)"
+  if [ -n "$before_commit" ]; then
+    git -C "$OURS_BEFORE_DIR" diff --quiet HEAD -- 2>/dev/null || before_commit="$before_commit, with uncommitted changes"
+    OURS_BEFORE_DESC="$OURS_BEFORE_DIR (git -C: commit $before_commit)"
+  fi
 fi
 if [ ! -f "$NODE_DIR/node_modules/.package-lock.json" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
   log "installing the Node peers (npm ci)"
@@ -203,14 +238,19 @@ else
 fi
 
 SERVER_COUNT=0
-start_server() { # kind: ours | ours-memory | socketio | grpcjs
+start_server() { # kind: ours | ours-memory | ours-before | ours-before-memory | socketio | grpcjs
   local kind="$1" logf
   SERVER_COUNT=$((SERVER_COUNT + 1))
   logf="$WORK/server-$SERVER_COUNT-$kind.log"
   case "$kind" in
-    ours | ours-memory)
-      local web persist=true
-      [ "$kind" = ours-memory ] && persist=false
+    ours | ours-memory | ours-before | ours-before-memory)
+      local web persist=true dll="$OURS_DLL"
+      case "$kind" in *-memory) persist=false ;; esac
+      case "$kind" in ours-before*) dll="$OURS_BEFORE_DLL" ;; esac
+      if [ -z "$dll" ]; then
+        log "$kind: no build to run (set BENCH_OURS_BEFORE)"
+        return 1
+      fi
       SERVER_PORT="$(free_port)"
       web="$(free_port)"
       mkdir -p "$WORK/ours-data-$SERVER_COUNT"
@@ -225,7 +265,7 @@ start_server() { # kind: ours | ours-memory | socketio | grpcjs
         CHAT_Chat__TypingRate__PerSecond=100000 CHAT_Chat__TypingRate__Burst=100000 \
         CHAT_Chat__MaxConnectionsPerUser=1000000 \
         CHAT_Logging__LogLevel__Default=Warning \
-        ${SERVER_PIN[@]+"${SERVER_PIN[@]}"} dotnet "$OURS_DLL" >"$logf" 2>&1 &
+        ${SERVER_PIN[@]+"${SERVER_PIN[@]}"} dotnet "$dll" >"$logf" 2>&1 &
       SERVER_PID=$!
       ;;
     socketio | grpcjs)
@@ -363,7 +403,13 @@ only_in() { # "list" items... -> the items that are in list
 }
 mapfile -t REPEAT_IDLE_SIZES < <(only_in "${IDLE_SIZES[*]-}" ${REPEAT_IDLE_SIZES[@]+"${REPEAT_IDLE_SIZES[@]}"})
 mapfile -t REPEAT_FANOUT_SIZES < <(only_in "${FANOUT_SIZES[*]-}" ${REPEAT_FANOUT_SIZES[@]+"${REPEAT_FANOUT_SIZES[@]}"})
-if [ -n "${BENCH_TARGETS+set}" ]; then read -r -a TARGETS <<<"$BENCH_TARGETS"; else TARGETS=(ours socketio grpcjs); fi
+if [ -n "${BENCH_TARGETS+set}" ]; then
+  read -r -a TARGETS <<<"$BENCH_TARGETS"
+elif [ -n "$OURS_BEFORE_DIR" ]; then
+  TARGETS=(ours ours-before socketio grpcjs)
+else
+  TARGETS=(ours socketio grpcjs)
+fi
 if [ -n "${BENCH_SCENARIOS+set}" ]; then read -r -a SCENARIOS <<<"$BENCH_SCENARIOS"; else SCENARIOS=(idle fanout latency slow persist reconnect); fi
 
 wants() { # scenario
@@ -461,20 +507,20 @@ run_slow() {
 run_persist() {
   local target storage kind args base
   for target in "${TARGETS[@]}"; do
-    if [ "$target" = ours ]; then
+    if [ "$target" = ours ] || [ "$target" = ours-before ]; then
       # Stored and in memory back to back, so both see the same neighbours on the machine.
       for storage in stored memory; do
-        kind=ours
-        [ "$storage" = memory ] && kind=ours-memory
+        kind="$target"
+        [ "$storage" = memory ] && kind="$target-memory"
         if [ "$ROUND" -gt 1 ]; then base=("${PERSIST_ARGS_LATER[@]}"); else base=("${PERSIST_ARGS[@]}"); fi
-        mapfile -t args < <(search_args ours "persist-$storage-100" "${base[@]}")
+        mapfile -t args < <(search_args "$target" "persist-$storage-100" "${base[@]}")
         if [ "$ROUND" = 1 ] && [ "$MODE" != quick ] && [ "$storage" = stored ]; then
-          # Round 1 may start from scenario 2's result for ours at 100 members, when there is one.
+          # Round 1 may start from scenario 2's result for this target at 100 members, when there is one.
           local b
-          b="$(pick --best-rate --target=ours --label=fanout-100)"
+          b="$(pick --best-rate --target="$target" --label=fanout-100)"
           if [ -n "$b" ] && [ "$b" -ge 2 ]; then args+=(--rate-start="$((b / 2))"); fi
         fi
-        on_fresh_server "$kind" ours "persist-$storage-100" "$PERSIST_LIMIT" --scenario=persist --storage="$storage" --members=100 "${args[@]}"
+        on_fresh_server "$kind" "$target" "persist-$storage-100" "$PERSIST_LIMIT" --scenario=persist --storage="$storage" --members=100 "${args[@]}"
       done
     elif [ "$FANOUT_HAS_100" = 0 ]; then
       # The peers' in-memory numbers normally come from scenario 2's room of 100; here there are none.
@@ -582,6 +628,7 @@ fi
 node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/results.md" --mode="$MODE" --config="$CONFIG" --build="$OURS_BUILD" --client="$CLIENT" \
   --runtimeconfig="$OURS_DIR/ChatService.runtimeconfig.json" --started="$STARTED_AT" --elapsed-s="$((SECONDS - START_S))" \
   --loadavg-start="$LOADAVG_START" --runs="$RUNS_DONE" --runs-planned="$RUNS" --runs-note="$RUNS_NOTE" --pinning="$PINNING" \
-  --charts-dir="$CHARTS_DIR" --charts-note="$CHARTS_NOTE"
+  --charts-dir="$CHARTS_DIR" --charts-note="$CHARTS_NOTE" \
+  ${OURS_BEFORE_DIR:+--before="$OURS_BEFORE_DESC" --before-runtimeconfig="$OURS_BEFORE_DIR/ChatService.runtimeconfig.json"}
 log "wrote $HERE/results.md"
 cat "$HERE/results.md"

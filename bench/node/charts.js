@@ -19,6 +19,7 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
 
 const TARGETS = [
   { id: 'ours', name: 'ours (ChatGrpc)', color: '#1f6fb4', dash: '' },
+  { id: 'ours-before', name: 'ours before (BENCH_OURS_BEFORE)', color: '#8a5cc2', dash: '2 3' },
   { id: 'socketio', name: 'Socket.io 4', color: '#d0492c', dash: '8 4' },
   { id: 'grpcjs', name: 'grpc-js', color: '#2b9a48', dash: '3 3' },
 ];

@@ -9,7 +9,7 @@
 // so receiving a big room's fan-out costs the generator little; --client=library uses
 // @grpc/grpc-js and socket.io-client instead. Every session is its own connection, as every device would be.
 //
-//   node loadgen.js --target=ours|grpcjs|socketio --port=P --server-pid=PID [--client=wire|library] --scenario=idle
+//   node loadgen.js --target=ours|ours-before|grpcjs|socketio --port=P --server-pid=PID [--client=wire|library] --scenario=idle
 //        --sessions=N [--room-size=10] [--settle-ms=3000]
 //     N sessions, each joined to a room of room-size; server RSS (VmRSS) before and after,
 //     per session; also the server's CPU to connect and join them.
@@ -100,8 +100,8 @@ const opt = {
 };
 
 const SCENARIOS = ['idle', 'fanout', 'latency', 'slow', 'persist', 'reconnect'];
-if (!['ours', 'grpcjs', 'socketio'].includes(opt.target) || !opt.port || !SCENARIOS.includes(opt.scenario) || !['wire', 'library'].includes(opt.client)) {
-  console.error(`usage: node loadgen.js --target=ours|grpcjs|socketio --port=P [--server-pid=PID] --scenario=${SCENARIOS.join('|')} [...]`);
+if (!['ours', 'ours-before', 'grpcjs', 'socketio'].includes(opt.target) || !opt.port || !SCENARIOS.includes(opt.scenario) || !['wire', 'library'].includes(opt.client)) {
+  console.error(`usage: node loadgen.js --target=ours|ours-before|grpcjs|socketio --port=P [--server-pid=PID] --scenario=${SCENARIOS.join('|')} [...]`);
   process.exit(64);
 }
 

@@ -16,7 +16,9 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   return [m[1], m[2] === undefined ? true : m[2]];
 }));
 
-const NAMES = { ours: 'ours', socketio: 'Socket.io', grpcjs: 'grpc-js' };
+const NAMES = {
+  ours: 'ours', 'ours-before': 'ours-before', socketio: 'Socket.io', grpcjs: 'grpc-js',
+};
 
 const runs = fs.readFileSync(args.results, 'utf8').split('\n').filter((l) => l.trim()).flatMap((l) => {
   try {

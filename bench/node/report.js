@@ -2,11 +2,13 @@
 'use strict';
 // Turns the load generator's JSON lines into bench/results.md: the machine, the .NET GC mode,
 // CPU pinning, then one table with a row per scenario and metric, columns ours / Socket.io / grpc-js and the
-// ratios ours÷Socket.io and ours÷grpc-js.
+// ratios ours÷Socket.io and ours÷grpc-js. When the results hold runs of target ours-before (a second build
+// of ours, BENCH_OURS_BEFORE in run.sh), the table adds its column after ours and the ratio ours÷before.
 //
 // Usage: node report.js --results=FILE.jsonl --out=results.md --mode=quick|full
 //          --config=Release|Debug --build=TEXT --client=wire|library --runtimeconfig=PATH [--started=ISO] [--elapsed-s=N]
 //          [--runs=N] [--runs-planned=N] [--pinning=TEXT] [--charts-dir=DIR] [--charts-note=TEXT]
+//          [--before=TEXT --before-runtimeconfig=PATH]   (what ours-before ran: its directory, its commit)
 // With several runs of a row, a cell is the median with the min–max of the runs.
 
 const fs = require('fs');
@@ -19,8 +21,6 @@ const args = Object.fromEntries(process.argv.slice(2).map((a) => {
   return [m[1], m[2]];
 }));
 
-const TARGETS = ['ours', 'socketio', 'grpcjs'];
-
 const lines = fs.readFileSync(args.results, 'utf8').split('\n').filter((l) => l.trim().length > 0);
 const runs = [];
 for (const line of lines) {
@@ -30,6 +30,11 @@ for (const line of lines) {
     runs.push({ ok: false, error: `unparsable line: ${line.slice(0, 120)}` });
   }
 }
+
+// ours-before (a second build of ours run next to it) gets columns only when it ran.
+const BEFORE = runs.some((r) => r.target === 'ours-before');
+const TARGETS = BEFORE ? ['ours', 'ours-before', 'socketio', 'grpcjs'] : ['ours', 'socketio', 'grpcjs'];
+const OURS_LIKE = TARGETS.filter((t) => t.startsWith('ours'));
 
 function sh(cmd, cmdArgs) {
   try {
@@ -54,12 +59,12 @@ function machine() {
   };
 }
 
-function gcMode() {
+function gcMode(runtimeconfig) {
   let config = {};
   try {
-    config = JSON.parse(fs.readFileSync(args.runtimeconfig, 'utf8')).runtimeOptions.configProperties || {};
+    config = JSON.parse(fs.readFileSync(runtimeconfig, 'utf8')).runtimeOptions.configProperties || {};
   } catch {
-    return `unknown (no runtimeconfig at ${args.runtimeconfig})`;
+    return `unknown (no runtimeconfig at ${runtimeconfig})`;
   }
   const envServer = process.env.DOTNET_gcServer ?? process.env.COMPlus_gcServer;
   const server = envServer !== undefined ? envServer === '1' : config['System.GC.Server'] === true;
@@ -70,7 +75,9 @@ function gcMode() {
 
 // ---------------------------------------------------------------------------------------------
 
-const NAMES = { ours: 'ours', socketio: 'Socket.io', grpcjs: 'grpc-js' };
+const NAMES = {
+  ours: 'ours', 'ours-before': 'ours-before', socketio: 'Socket.io', grpcjs: 'grpc-js',
+};
 
 const fmt = (v, digits = 1) => {
   if (v === null || v === undefined || !Number.isFinite(v)) return 'n/a';
@@ -154,15 +161,17 @@ function cell(list, pick, { digits = 1, note = null, suffix = null } = {}) {
   return { value: med, text };
 }
 
+/** cells: target -> { value, text } (a target without one shows "not run"). */
 const rows = [];
 function addRow(name, cells, { noRatio = false } = {}) {
   rows.push({ name, cells, noRatio });
 }
+const perTargetCells = (targets, f) => Object.fromEntries(targets.map((t) => [t, f(t)]));
 
 const runsOf = (label, t) => (byLabel.get(label) || {})[t] || [];
 const firstUsable = (perTarget) => TARGETS.flatMap((t) => perTarget[t] || []).find((r) => !failureNote(r))
   || Object.values(perTarget).flat()[0];
-const cells = (label, pick, options) => TARGETS.map((t) => cell(runsOf(label, t), pick, options));
+const cells = (label, pick, options) => perTargetCells(TARGETS, (t) => cell(runsOf(label, t), pick, options));
 
 /** Rows of one fan-out result (a search or a fixed-rate step) per target. */
 function fanoutRows(prefix, perTargetRuns, any) {
@@ -175,7 +184,7 @@ function fanoutRows(prefix, perTargetRuns, any) {
   const val = (f) => (run) => (run.result && (!search || run.result.pass) ? f(run.result) : null);
   const why = (run) => (run.result ? `none passed (at ${run.result.rate} msg/s: ${whyNotPassing(run.result)})` : 'no result');
   const row = (name, f, options = {}, rowOptions = {}) => addRow(`${prefix}, ${where} — ${name}`,
-    TARGETS.map((t) => cell(at(t), val(f), { note: () => 'n/a', ...options })), rowOptions);
+    perTargetCells(TARGETS, (t) => cell(at(t), val(f), { note: () => 'n/a', ...options })), rowOptions);
   if (search) row('publish rate reached, msg/s', (r) => r.rate, { digits: 0, note: why });
   row('deliveries/s', (r) => r.deliveries_per_s, {
     digits: 0,
@@ -255,36 +264,42 @@ for (const [label, perTarget] of byLabel) {
     addRow(`${where} — slow readers: messages lost in the end (0 expected)`, cells(label, (r) => r.slow_lost, { digits: 0 }), { noRatio: true });
   } else if (any.scenario === 'persist' && !persistDone) {
     persistDone = true;
-    // Ours stored and ours in memory from this scenario; the peers (memory only) from scenario 2's
-    // room of 100, the same workload, unless they were run here.
-    const stored = runsOf('persist-stored-100', 'ours');
-    const memory = runsOf('persist-memory-100', 'ours');
+    // Ours (and ours-before) stored and in memory from this scenario; the peers (memory only) from
+    // scenario 2's room of 100, the same workload, unless they were run here.
+    const stored = (t) => runsOf('persist-stored-100', t);
+    const memory = (t) => runsOf('persist-memory-100', t);
     const peerLabel = ['socketio', 'grpcjs'].some((t) => runsOf('persist-memory-100', t).length > 0) ? 'persist-memory-100' : 'fanout-100';
     const peerSource = peerLabel === 'fanout-100' ? 'peers: in memory, from the fan-out room of 100 above' : 'peers: in memory';
-    const ref = [...stored, ...memory].find((r) => !failureNote(r)) || any;
+    const ref = OURS_LIKE.flatMap((t) => [...stored(t), ...memory(t)]).find((r) => !failureNote(r)) || any;
     const search = ref.mode === 'search';
     const where = search
       ? `persistence, room of 100, rate raised to p99 ≤ ${ref.objective_ms} ms and no loss`
       : `persistence, room of 100, ${ref.result ? ref.result.rate : '?'} msg/s for ${ref.seconds} s`;
     const val = (f) => (run) => (run.result && (!search || run.result.pass) ? f(run.result) : null);
     const why = (run) => (run.result ? `none passed (at ${run.result.rate} msg/s: ${whyNotPassing(run.result)})` : 'no result');
-    const peers = (f, digits) => ['socketio', 'grpcjs'].map((t) => cell(runsOf(peerLabel, t), val(f), { digits, note: why }));
-    const oursStoredDps = cell(stored, val((r) => r.deliveries_per_s), { digits: 0, note: why });
-    const oursMemoryDps = cell(memory, val((r) => r.deliveries_per_s), { digits: 0, note: why });
+    const peers = (f, digits) => perTargetCells(['socketio', 'grpcjs'], (t) => cell(runsOf(peerLabel, t), val(f), { digits, note: why }));
+    const ours = (list, f, digits) => perTargetCells(OURS_LIKE, (t) => cell(list(t), val(f), { digits, note: why }));
+    const storedDps = ours(stored, (r) => r.deliveries_per_s, 0);
+    const memoryDps = ours(memory, (r) => r.deliveries_per_s, 0);
     addRow(`${where} — deliveries/s; ours: every message stored (SQLite WAL, group commit); ${peerSource}`,
-      [oursStoredDps, ...peers((r) => r.deliveries_per_s, 0)]);
+      { ...storedDps, ...peers((r) => r.deliveries_per_s, 0) });
     addRow(`${where} — deliveries/s; ours: storage off (CHAT_Storage__PersistMessages=false); ${peerSource}`,
-      [oursMemoryDps, ...peers((r) => r.deliveries_per_s, 0)]);
-    addRow(`${where} — ours stored ÷ ours with storage off, deliveries/s`, [
-      { value: null, text: ratio(oursStoredDps.value, oursMemoryDps.value) },
-      { value: null, text: '–' }, { value: null, text: '–' }], { noRatio: true });
+      { ...memoryDps, ...peers((r) => r.deliveries_per_s, 0) });
+    addRow(`${where} — ours stored ÷ ours with storage off, deliveries/s`, {
+      ...perTargetCells(OURS_LIKE, (t) => ({ value: null, text: ratio(storedDps[t].value, memoryDps[t].value) })),
+      socketio: { value: null, text: '–' },
+      grpcjs: { value: null, text: '–' },
+    }, { noRatio: true });
     addRow(`${where} — send → ack latency p99, ms; ours stored; ${peerSource}`,
-      [cell(stored, val((r) => r.ack_p99_ms), { digits: 2, note: why }), ...peers((r) => r.ack_p99_ms, 2)]);
+      { ...ours(stored, (r) => r.ack_p99_ms, 2), ...peers((r) => r.ack_p99_ms, 2) });
     addRow(`${where} — send → ack latency p99, ms; ours with storage off; ${peerSource}`,
-      [cell(memory, val((r) => r.ack_p99_ms), { digits: 2, note: why }), ...peers((r) => r.ack_p99_ms, 2)]);
-    addRow(`${where} — delivery latency p99, ms; ours stored / storage off`, [
-      { value: null, text: `${cell(stored, val((r) => r.p99_ms), { digits: 2, note: why }).text} / ${cell(memory, val((r) => r.p99_ms), { digits: 2, note: why }).text}` },
-      ...peers((r) => r.p99_ms, 2)], { noRatio: true });
+      { ...ours(memory, (r) => r.ack_p99_ms, 2), ...peers((r) => r.ack_p99_ms, 2) });
+    const storedP99 = ours(stored, (r) => r.p99_ms, 2);
+    const memoryP99 = ours(memory, (r) => r.p99_ms, 2);
+    addRow(`${where} — delivery latency p99, ms; ours stored / storage off`, {
+      ...perTargetCells(OURS_LIKE, (t) => ({ value: null, text: `${storedP99[t].text} / ${memoryP99[t].text}` })),
+      ...peers((r) => r.p99_ms, 2),
+    }, { noRatio: true });
   } else if (any.scenario === 'reconnect') {
     const where = `reconnect storm, ${fmt(any.sessions, 0)} sessions in rooms of ${any.room_size}, publisher at ${any.rate} msg/s`;
     addRow(`${where} — time until 99% resumed, ms`, cells(label, (r) => r.resumed_p99_ms, { digits: 0, note: (r) => `${r.not_resumed} not resumed` }));
@@ -299,7 +314,7 @@ for (const [label, perTarget] of byLabel) {
 
 const m = machine();
 const out = [];
-out.push('# Benchmark results: ours vs Socket.io vs grpc-js');
+out.push(`# Benchmark results: ours${BEFORE ? ' (and ours-before, an earlier build)' : ''} vs Socket.io vs grpc-js`);
 out.push('');
 out.push(`Written by \`bench/run.sh${args.mode === 'quick' ? ' --quick' : ''}\` on ${args.started || new Date().toISOString()}`
   + `${args['elapsed-s'] ? ` in ${args['elapsed-s']} s` : ''}. Mode: **${args.mode}**${args.mode === 'quick' ? ' (tiny sizes: a smoke test of the harness, not a measurement)' : ''}.`);
@@ -308,7 +323,12 @@ out.push('## Machine');
 out.push('');
 out.push(`- CPUs: ${m.nproc} × ${m.model}`);
 out.push(`- Memory: ${m.memory}; kernel ${m.kernel}; open files limit ${m.fdLimit}`);
-out.push(`- Ours: ChatService ${args.build || `${args.config} build`} on .NET SDK ${m.dotnet}; ${gcMode()}`);
+out.push(`- Ours: ChatService ${args.build || `${args.config} build`} on .NET SDK ${m.dotnet}; ${gcMode(args.runtimeconfig)}`);
+if (args.before || BEFORE) {
+  out.push(`- Ours-before (BENCH_OURS_BEFORE, run exactly like ours, right after it): ChatService.dll from ${args.before || 'unknown'}`
+    + `; ${args['before-runtimeconfig'] ? gcMode(args['before-runtimeconfig']) : 'GC mode unknown'}`
+    + `${BEFORE ? '' : '; it ran in no scenario of this run (BENCH_TARGETS, BENCH_SCENARIOS)'}`);
+}
 out.push(`- Peers and load generator: Node ${m.node}, socket.io / socket.io-client 4.8.3, @grpc/grpc-js 1.14.7`);
 out.push(`- Load average (1/5/15 min) at the start: ${args['loadavg-start'] || 'unknown'}, at the end: ${fs.readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' ')}`
   + ' (anything above what the benchmark itself uses is another program competing for the cores).');
@@ -319,13 +339,15 @@ out.push(`- Runs: ${args.runs || 1} per scenario and server${args['runs-planned'
 out.push('');
 out.push('## Results');
 out.push('');
-out.push('| scenario | ours | Socket.io | grpc-js | ours ÷ Socket.io | ours ÷ grpc-js |');
-out.push('|---|---:|---:|---:|---:|---:|');
+// Values, then ours ÷ each of the others: ours-before first (when it ran), then the peers.
+const others = TARGETS.filter((t) => t !== 'ours');
+const ratioName = (t) => (t === 'ours-before' ? 'before' : NAMES[t]);
+out.push(`| scenario | ${TARGETS.map((t) => NAMES[t]).join(' | ')} | ${others.map((t) => `ours ÷ ${ratioName(t)}`).join(' | ')} |`);
+out.push(`|---|${TARGETS.map(() => '---:').join('|')}|${others.map(() => '---:').join('|')}|`);
 for (const row of rows) {
-  const [ours, sio, gjs] = row.cells;
-  const r1 = row.noRatio ? '–' : ratio(ours.value, sio.value);
-  const r2 = row.noRatio ? '–' : ratio(ours.value, gjs.value);
-  out.push(`| ${row.name} | ${ours.text} | ${sio.text} | ${gjs.text} | ${r1} | ${r2} |`);
+  const at = (t) => row.cells[t] || { value: null, text: 'not run' };
+  const ratios = others.map((t) => (row.noRatio ? '–' : ratio(at('ours').value, at(t).value)));
+  out.push(`| ${row.name} | ${TARGETS.map((t) => at(t).text).join(' | ')} | ${ratios.join(' | ')} |`);
 }
 out.push('');
 // Anything that did not go to plan, so a reader need not dig through results.jsonl.
@@ -397,6 +419,12 @@ out.push('- The load generator is one Node process (one thread). Its CPU near 10
   + ' part of the latency, means it, not the server, limits that step: with big rooms it works through each fan-out burst'
   + ' one delivery at a time, so the last receivers of a message see the load generator\'s own queueing.'
   + ' Ratios are ours ÷ peer: for latency, CPU and memory lower is better; for deliveries/s and rate higher is better.');
+if (BEFORE) {
+  out.push('- ours-before is a second build of ours (BENCH_OURS_BEFORE), run exactly like ours (same settings, sizes and a fresh'
+    + ' server the same way; in scenario 5 stored and storage off), right after ours in every scenario. "ours ÷ before" reads like the'
+    + ' peer ratios: below 1× for latency, CPU and memory, above 1× for deliveries/s and rate, means the current build does better.'
+    + `${args.mode === 'quick' ? ' In quick mode the difference is mostly noise.' : ''}`);
+}
 if (args.config !== 'Release') {
   out.push(`- **Ours ran a ${args.config} build**: its CPU and latency numbers are not representative.`);
 }
