@@ -8,11 +8,31 @@
 //   node grpcjs-chat-client.js --server=127.0.0.1:P --scenario=NAME
 //
 // Scenarios: two_users_chat, typing_seen, resume_after_seq, unauthenticated,
-// error_frame_keeps_stream (python_chat_client.py implements the same ones).
+// error_frame_keeps_stream (python_chat_client.py implements the same ones), and
+//   stalled_reader    a user who joins and stops reading (call.pause(), so HTTP/2
+//                     flow control pushes back) while alice sends 200 messages of
+//                     3000 characters: alice gets every ack and every message, the
+//                     stalled stream ends with RESOURCE_EXHAUSTED (not CANCELLED or
+//                     INTERNAL). Needs a server started with Chat:OutboxCapacity=16.
+//   deadline_connect  20 times: Connect with a 300 ms deadline, join, keep the
+//                     stream open without half-closing; each must end with
+//                     DEADLINE_EXCEEDED, and the ended streams must be released.
+//   deadline_history  a room with 50 messages; 20 History calls (limit 100) with a
+//                     1 ms deadline, each DEADLINE_EXCEEDED or OK with the 50 messages.
+//   Both deadline scenarios run their 20 calls twice: with a grpc-js deadline
+//   (grpc-timeout sent, and grpc-js's own timer, which usually ends the call
+//   first), then with grpc-timeout sent as plain metadata and no client timer
+//   (a guard cancels after SERVER_DEADLINE_GUARD_MS), so that the status seen
+//   is the one the server produced.
+// These three print what they observed (per-status counts, who produced the
+// status) on a line before the result.
 // On success prints "OK: NAME" and exits 0; on failure prints one line to
 // stderr and exits 1. Every unary call and every Connect stream carries a
-// deadline of at most RPC_DEADLINE_MS, every wait for a frame gives up after
-// WAIT_MS, and a watchdog ends the whole run after RUN_TIMEOUT_MS.
+// deadline of at most RPC_DEADLINE_MS (stalled_reader's streams:
+// STALL_DEADLINE_MS), every wait for a frame gives up after WAIT_MS, and a
+// watchdog ends the whole run after RUN_TIMEOUT_MS. Sends refused by the
+// server's rate limit (an error frame with code 8 and retry_after) are retried
+// with the same client_msg_id.
 'use strict';
 
 const crypto = require('crypto');
@@ -24,6 +44,12 @@ const RPC_DEADLINE_MS = 15000; // unary calls and Connect streams
 const WAIT_MS = 15000; // longest wait for one expected frame
 const QUIET_MS = 1000; // how long to watch for frames that must not come
 const RUN_TIMEOUT_MS = 50000; // whole run; below the 60 s callers wrap runs in
+// stalled_reader's streams live through 200 sends, which take ~18 s at the
+// server's default send rate (10/s after a burst of 20).
+const STALL_DEADLINE_MS = 45000;
+const MAX_RATE_LIMIT_RETRIES = 50;
+// Calls whose deadline only the server enforces are cancelled after this long.
+const SERVER_DEADLINE_GUARD_MS = 5000;
 
 const PROTO_ROOT = path.join(__dirname, '../../protos');
 const packageDefinition = protoLoader.loadSync(
@@ -67,6 +93,13 @@ function suffix() {
 function bearer(token) {
   const md = new grpc.Metadata();
   if (token !== null && token !== undefined) md.set('authorization', `Bearer ${token}`);
+  return md;
+}
+
+// A deadline for the server only: grpc-timeout as plain metadata. grpc-js sends
+// it as is when the call has no deadline of its own (with one, it writes its own).
+function serverTimeout(md, ms) {
+  md.set('grpc-timeout', `${ms}m`);
   return md;
 }
 
@@ -138,8 +171,8 @@ class Session {
   }
 
   // Opens Connect for the user and waits for its Welcome.
-  async connect(user) {
-    const conn = new Conn(this.client('ChatService'), user);
+  async connect(user, options = {}) {
+    const conn = new Conn(options.client || this.client('ChatService'), user, options);
     this.conns.push(conn);
     const w = await conn.waitFor((f) => true, 'the first frame (welcome)');
     check(w.frame === 'welcome', `${user.name}: first frame on Connect is ${brief(w)}, expected welcome`);
@@ -158,15 +191,33 @@ class Session {
 // A Connect stream. Every received frame is kept in order; waitFor() takes the
 // first one not yet taken that matches, waiting for it if need be.
 class Conn {
-  constructor(client, user) {
+  // serverTimeoutMs: no grpc-js deadline; grpc-timeout goes as metadata and a
+  // guard cancels the call after SERVER_DEADLINE_GUARD_MS.
+  constructor(client, user, { deadlineMs = RPC_DEADLINE_MS, serverTimeoutMs = null } = {}) {
     this.user = user;
     this.frames = []; // { frame, taken }
     this.ended = null; // why the stream is over, once it is
+    this.status = null; // the call's final { code, details }, once known
     this.waiters = new Set();
     this.nextId = 1;
-    this.call = client.Connect(bearer(user.token), { deadline: deadline() });
+    if (serverTimeoutMs === null) {
+      this.call = client.Connect(bearer(user.token), { deadline: deadline(deadlineMs) });
+    } else {
+      this.call = client.Connect(serverTimeout(bearer(user.token), serverTimeoutMs));
+      const guard = setTimeout(() => this.call.cancel(), SERVER_DEADLINE_GUARD_MS);
+      this.call.on('status', () => clearTimeout(guard));
+    }
     this.call.on('data', (f) => { this.frames.push({ frame: f, taken: false }); this.wake(); });
-    this.call.on('error', (e) => { this.ended = this.ended || describeError(e); this.wake(); });
+    this.call.on('error', (e) => {
+      this.ended = this.ended || describeError(e);
+      this.status = this.status || { code: e.code, details: e.details };
+      this.wake();
+    });
+    this.call.on('status', (st) => {
+      this.status = this.status || { code: st.code, details: st.details };
+      this.ended = this.ended || (st.code === grpc.status.OK ? 'the server ended the stream' : describeError(st));
+      this.wake();
+    });
     this.call.on('end', () => { this.ended = this.ended || 'the server ended the stream'; this.wake(); });
   }
 
@@ -238,11 +289,44 @@ class Conn {
     return joined;
   }
 
-  // Sends a message and waits for its send_ack; returns { ack, clientMsgId }.
+  // Resolves with the call's final status once the stream is over.
+  waitEnd(what, timeoutMs = WAIT_MS) {
+    return new Promise((resolve, reject) => {
+      let timer = null;
+      const poll = () => {
+        if (!this.status) return;
+        this.waiters.delete(poll);
+        clearTimeout(timer);
+        resolve(this.status);
+      };
+      timer = setTimeout(() => {
+        this.waiters.delete(poll);
+        reject(new Failure(`${this.user.name}: ${what}: the stream did not end within ${timeoutMs} ms; received ${this.frames.length} frames`));
+      }, timeoutMs);
+      this.waiters.add(poll);
+      poll();
+    });
+  }
+
+  // Sends a message and waits for its send_ack; returns { ack, clientMsgId }. A
+  // rate-limit refusal (error code 8 with retry_after) is retried after that
+  // long with the same client_msg_id.
   async sendMessage(room, text) {
     const clientMsgId = crypto.randomUUID();
-    const rid = this.send('send', { room, client_msg_id: clientMsgId, text });
-    const ack = await this.answer(rid, 'send_ack');
+    let ack;
+    for (let attempt = 0; ; attempt++) {
+      const rid = this.send('send', { room, client_msg_id: clientMsgId, text });
+      const f = await this.waitFor((x) => x.request_id === rid, `the answer to ${rid} (send_ack)`);
+      if (f.frame === 'error' && f.error.code === grpc.status.RESOURCE_EXHAUSTED && f.error.retry_after
+        && attempt < MAX_RATE_LIMIT_RETRIES) {
+        const ra = f.error.retry_after;
+        await sleep(Math.min(2000, Math.max(1, Number(ra.seconds || 0) * 1000 + Math.ceil((ra.nanos || 0) / 1e6))));
+        continue;
+      }
+      check(f.frame === 'send_ack', `${this.user.name}: answer to ${rid} is ${brief(f)}, expected send_ack`);
+      ack = f.send_ack;
+      break;
+    }
     check(ack.client_msg_id === clientMsgId,
       `${this.user.name}: send_ack client_msg_id ${JSON.stringify(ack.client_msg_id)}, expected ${clientMsgId}`);
     check(ack.room === room, `${this.user.name}: send_ack room ${JSON.stringify(ack.room)}, expected ${room}`);
@@ -262,6 +346,21 @@ class Conn {
 
 function sleep(ms) {
   return new Promise((r) => setTimeout(r, ms));
+}
+
+function countsText(counts) {
+  return Object.entries(counts).map(([k, v]) => `${k}=${v}`).join(' ') || 'none';
+}
+
+function tally(counts, key) {
+  counts[key] = (counts[key] || 0) + 1;
+}
+
+// Who produced a status, for the counts: grpc-js's own deadline timer says
+// "Deadline exceeded after 0.301s,LB pick: ..."; anything else is quoted as is.
+function detailsShape(details) {
+  const text = String(details || '');
+  return /^Deadline exceeded after /.test(text) ? '(grpc-js deadline timer)' : `(${JSON.stringify(text)})`;
 }
 
 // ---------------------------------------------------------------------------
@@ -434,6 +533,142 @@ const scenarios = {
     await ca.join(room);
     const { ack } = await ca.sendMessage(room, 'after joining');
     check(ack.seq === '1', `${a.name}: send_ack seq=${ack.seq}, expected 1 (the rejected send must not be stored)`);
+  },
+
+  async stalled_reader(s) {
+    const a = await s.register('jsA');
+    const st = await s.register('jsSlow');
+    const room = await s.createRoom(a);
+    const ca = await s.connect(a, { deadlineMs: STALL_DEADLINE_MS });
+    await ca.join(room);
+    const slow = await s.connect(st, { deadlineMs: STALL_DEADLINE_MS });
+    await slow.join(room);
+    // Stop reading: grpc-js then stops taking data off the HTTP/2 stream, its
+    // window is not replenished and the server's writes for this stream block.
+    slow.call.pause();
+
+    const count = 200;
+    const text = 'x'.repeat(3000);
+    for (let i = 1; i <= count; i++) {
+      const { ack } = await ca.sendMessage(room, text);
+      check(ack.seq === String(i), `${a.name}: send_ack seq=${ack.seq} for message ${i}, expected ${i}`);
+      check(!ack.duplicate, `${a.name}: send_ack for message ${i} says duplicate=true`);
+    }
+    // alice reads: she gets all of them, in order, the stalled reader notwithstanding.
+    await ca.waitMessage(room, count);
+    const seqs = ca.frames.filter((e) => e.frame.frame === 'message' && e.frame.message.room === room).map((e) => Number(e.frame.message.seq));
+    check(seqs.length === count && seqs.every((q, i) => q === i + 1),
+      `${a.name}: received ${seqs.length} messages, expected seqs 1..${count} in order; first out of place at index ${seqs.findIndex((q, i) => q !== i + 1)}`);
+
+    // Reading again, the stalled client gets what was in flight, then the reason.
+    slow.call.resume();
+    const end = await slow.waitEnd('stalled reader after resume()').catch((e) => {
+      throw new Failure(`${e.message} (is the server running with Chat:OutboxCapacity=16?)`);
+    });
+    const got = slow.frames.filter((e) => e.frame.frame === 'message').length;
+    check(end.code === grpc.status.RESOURCE_EXHAUSTED,
+      `${st.name}: the stalled stream ended with ${describeError(end)}, expected RESOURCE_EXHAUSTED; it received ${got} of ${count} messages`);
+    check(got < count, `${st.name}: the stalled stream received all ${count} messages before RESOURCE_EXHAUSTED; did it stall at all?`);
+    process.stdout.write(`stalled_reader: the stalled stream got ${got} of ${count} messages, then ${describeError(end)}\n`);
+  },
+
+  // Phase "deadline": grpc-js's own deadline option, which both sends
+  // grpc-timeout and ends the call on the client's timer, so the client's
+  // DEADLINE_EXCEEDED usually wins the race. Phase "server deadline": the same
+  // timeout sent only as grpc-timeout metadata, with no client timer (a guard
+  // cancels after SERVER_DEADLINE_GUARD_MS), so the status seen is the server's.
+  async deadline_connect(s) {
+    const a = await s.register('jsD');
+    const room = await s.createRoom(a);
+    const chat = s.client('ChatService');
+    // Warm the channel up, so the 300 ms are not spent connecting.
+    await call('ListRooms before the loop', chat, 'ListRooms', { include_public: true }, bearer(a.token));
+
+    const runs = 20;
+    const summaries = [];
+    for (const phase of ['deadline', 'server deadline']) {
+      const counts = {};
+      const details = {};
+      const notJoined = [];
+      for (let i = 0; i < runs; i++) {
+        const conn = new Conn(chat, a, phase === 'deadline' ? { deadlineMs: 300 } : { serverTimeoutMs: 300 });
+        s.conns.push(conn);
+        try {
+          const w = await conn.waitFor(() => true, 'the first frame (welcome)');
+          check(w.frame === 'welcome', `${a.name}: first frame on Connect is ${brief(w)}, expected welcome`);
+          await conn.join(room);
+        } catch (e) {
+          // Only a stream that ended (with the deadline, checked below) may cut the join short.
+          if (!conn.ended) throw e;
+          notJoined.push(i);
+        }
+        // Neither half-closed nor cancelled: the deadline alone must end it.
+        const end = await conn.waitEnd(`Connect #${i + 1} with a 300 ms ${phase}`, SERVER_DEADLINE_GUARD_MS + 2000);
+        tally(counts, statusName(end.code));
+        tally(details, `${statusName(end.code)} ${detailsShape(end.details)}`);
+      }
+      const summary = `${phase} 300 ms: ${countsText(counts)} (joined before the deadline: ${runs - notJoined.length}/${runs}; details: ${countsText(details)})`;
+      summaries.push(summary);
+      process.stdout.write(`deadline_connect: ${summary}\n`);
+      check((counts.DEADLINE_EXCEEDED || 0) === runs,
+        `${runs} Connect streams with a 300 ms ${phase} ended ${summaries.join('; ')}; expected DEADLINE_EXCEEDED=${runs}`);
+      check(notJoined.length < runs, `no Connect stream got its join answered within the 300 ms ${phase} (${summary}); the scenario tested nothing`);
+    }
+
+    // The ended streams were released: the user (at most Chat:MaxConnectionsPerUser, default 20,
+    // connections) can still connect and join.
+    const after = await s.connect(a, { client: chat });
+    await after.join(room);
+  },
+
+  // Phases as in deadline_connect: a 1 ms grpc-js deadline, then a 1 ms
+  // grpc-timeout the server alone enforces.
+  async deadline_history(s) {
+    const a = await s.register('jsH');
+    const room = await s.createRoom(a);
+    const ca = await s.connect(a);
+    await ca.join(room);
+    const count = 50;
+    for (let i = 1; i <= count; i++) {
+      const { ack } = await ca.sendMessage(room, `history ${i}`);
+      check(ack.seq === String(i), `${a.name}: send_ack seq=${ack.seq} for message ${i}, expected ${i}`);
+    }
+    const chat = s.client('ChatService');
+    const isComplete = (resp) => resp.messages.length === count && resp.messages.every((m, i) => m.seq === String(i + 1));
+    const warm = await call('History with a normal deadline', chat, 'History', { room, limit: 100 }, bearer(a.token));
+    check(isComplete(warm), `History returned seqs [${warm.messages.map((m) => m.seq).join(',')}], expected 1..${count}`);
+
+    const runs = 20;
+    const summaries = [];
+    for (const phase of ['deadline', 'server deadline']) {
+      const counts = {};
+      const details = {};
+      const odd = [];
+      for (let i = 0; i < runs; i++) {
+        const { err, resp } = await new Promise((resolve) => {
+          const done = (e, r) => resolve({ err: e, resp: r });
+          if (phase === 'deadline') {
+            chat.History({ room, limit: 100 }, bearer(a.token), { deadline: deadline(1) }, done);
+          } else {
+            const c = chat.History({ room, limit: 100 }, serverTimeout(bearer(a.token), 1), {}, done);
+            const guard = setTimeout(() => c.cancel(), SERVER_DEADLINE_GUARD_MS);
+            c.on('status', () => clearTimeout(guard));
+          }
+        });
+        if (!err) {
+          tally(counts, 'OK');
+          if (!isComplete(resp)) odd.push(`OK with seqs [${resp.messages.map((m) => m.seq).join(',')}]`);
+        } else {
+          tally(counts, statusName(err.code));
+          tally(details, `${statusName(err.code)} ${detailsShape(err.details)}`);
+          if (err.code !== grpc.status.DEADLINE_EXCEEDED) odd.push(describeError(err));
+        }
+      }
+      const summary = `${phase} 1 ms: ${countsText(counts)} (details: ${countsText(details)})`;
+      summaries.push(summary);
+      process.stdout.write(`deadline_history: ${summary}\n`);
+      check(odd.length === 0, `${runs} History calls with a 1 ms ${phase}: ${summaries.join('; ')}; expected only DEADLINE_EXCEEDED or OK with ${count} messages; unexpected: ${[...new Set(odd)].join('; ')}`);
+    }
   },
 };
 
