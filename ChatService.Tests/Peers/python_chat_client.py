@@ -16,7 +16,7 @@ ends the process after WATCHDOG_S, so a misbehaving server cannot make a run han
 
 Python stubs are generated from the repository's protos (protos/chat/v1) with protoc
 and grpc_python_plugin on first use and cached under pygen/ next to this file, in a
-folder named after a hash of the proto sources (as python_interop_client.py does).
+folder named after a hash of the proto sources (see pystubs.py).
 """
 
 import argparse
