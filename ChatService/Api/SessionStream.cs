@@ -8,7 +8,7 @@ using Microsoft.AspNetCore.Http.Features;
 namespace ChatService.Api;
 
 /// <summary>
-/// Runs one chat stream: authenticates, opens a session, pumps its outbox to the response stream with
+/// Runs one chat stream for the caller JwtBearer authenticated: opens a session, pumps its outbox to the response stream with
 /// one writer loop, dispatches client frames in order, and ends the stream with the session's status.
 /// </summary>
 public sealed class SessionStream(ChatEngine engine, CallAuthenticator authenticator, ChatOptions options, TimeProvider time, ILogger<SessionStream> logger)
