@@ -29,11 +29,23 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
             await Task.WhenAny(pump, reader).ConfigureAwait(false);
             if (reader.IsCompleted)
             {
-                // The client half-closed (deliver what is queued, then end OK) or broke the protocol
-                // (a message over the size limit, say), whose status the stream then ends with.
-                broken = reader.Exception?.InnerException as RpcException;
-                var reason = reader.Exception is null ? CloseReason.Normal : new CloseReason(ChatErrorCode.Internal, "Reading the stream failed.");
-                session.Close(reason, flush: reader.Exception is null);
+                // The client half-closed (deliver what is queued, then end OK), reset its stream
+                // (a cancel: nobody is left to tell), or broke the protocol (a message over the size
+                // limit, say), whose status the stream then ends with.
+                var error = reader.Exception?.InnerException;
+                broken = error as RpcException;
+                if (error is null)
+                {
+                    session.Close(CloseReason.Normal, flush: true);
+                }
+                else if (broken is null && (error is IOException || context.CancellationToken.IsCancellationRequested))
+                {
+                    session.Abandon();
+                }
+                else
+                {
+                    session.Close(new CloseReason(ChatErrorCode.Internal, "Reading the stream failed."));
+                }
             }
             else
             {
