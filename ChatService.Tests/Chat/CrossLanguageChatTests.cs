@@ -29,11 +29,7 @@ public sealed class CrossLanguageChatTests
         // A small outbox, so the stalled reader overflows it within a few hundred messages.
         await using var server = await ChatServerHost.StartAsync(new Dictionary<string, string?> { ["Chat:OutboxCapacity"] = "16" });
 
-        var (exitCode, output) = await PeerProcess.RunAsync(
-            "node", [Path.Combine(RepoPaths.Peers, "grpcjs-chat-client.js"), $"--server=127.0.0.1:{server.GrpcPort}", $"--scenario={scenario}"], PeerTimeout);
-
-        Assert.AreEqual(0, exitCode, output);
-        StringAssert.Contains(output, $"OK: {scenario}");
+        await RunScenarioAsync(scenario, "node", "grpcjs-chat-client.js", $"--server=127.0.0.1:{server.GrpcPort}");
     }
 
     [TestMethod]
@@ -42,13 +38,7 @@ public sealed class CrossLanguageChatTests
     {
         await using var server = await ChatServerHost.StartAsync();
 
-        var (exitCode, output) = await PeerProcess.RunAsync(
-            "node",
-            [Path.Combine(RepoPaths.Peers, "connectweb-chat-client.mjs"), $"--base_url=http://127.0.0.1:{server.WebPort}", $"--scenario={scenario}", $"--transport={transport}"],
-            PeerTimeout);
-
-        Assert.AreEqual(0, exitCode, output);
-        StringAssert.Contains(output, $"OK: {scenario}");
+        await RunScenarioAsync(scenario, "node", "connectweb-chat-client.mjs", $"--base_url=http://127.0.0.1:{server.WebPort}", $"--transport={transport}");
     }
 
     [TestMethod]
@@ -60,8 +50,13 @@ public sealed class CrossLanguageChatTests
             ? ("node", "grpcjs-chat-client.js")
             : ("/usr/bin/python3", "python_chat_client.py");
 
-        var (exitCode, output) = await PeerProcess.RunAsync(
-            program, [Path.Combine(RepoPaths.Peers, script), $"--server=127.0.0.1:{server.GrpcPort}", $"--scenario={scenario}"], PeerTimeout);
+        await RunScenarioAsync(scenario, program, script, $"--server=127.0.0.1:{server.GrpcPort}");
+    }
+
+    /// <summary>Runs one peer script's scenario; it passes when the script exits 0 and says OK for it.</summary>
+    private static async Task RunScenarioAsync(string scenario, string program, string script, params string[] arguments)
+    {
+        var (exitCode, output) = await PeerProcess.RunAsync(program, [Path.Combine(RepoPaths.Peers, script), .. arguments, $"--scenario={scenario}"], PeerTimeout);
 
         Assert.AreEqual(0, exitCode, output);
         StringAssert.Contains(output, $"OK: {scenario}");
