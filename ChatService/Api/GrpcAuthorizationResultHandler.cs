@@ -17,14 +17,21 @@ internal sealed class GrpcAuthorizationResultHandler : IAuthorizationMiddlewareR
 
     private readonly AuthorizationMiddlewareResultHandler _default = new();
 
-    public async Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
+    // Not async on the way through: an allowed stream would otherwise keep this method's state for its whole life.
+    public Task HandleAsync(RequestDelegate next, HttpContext context, AuthorizationPolicy policy, PolicyAuthorizationResult authorizeResult)
     {
-        if (authorizeResult.Succeeded || context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) != true)
+        if (authorizeResult.Succeeded)
         {
-            await _default.HandleAsync(next, context, policy, authorizeResult).ConfigureAwait(false);
-            return;
+            return next(context);
         }
 
+        return context.Request.ContentType?.StartsWith("application/grpc", StringComparison.OrdinalIgnoreCase) == true
+            ? RefuseAsync(context, authorizeResult)
+            : _default.HandleAsync(next, context, policy, authorizeResult);
+    }
+
+    private static async Task RefuseAsync(HttpContext context, PolicyAuthorizationResult authorizeResult)
+    {
         if (authorizeResult.Challenged || TokenService.FromClaims(context.User) is null)
         {
             // The scheme's handler keeps its result for the request, so this does not validate the token again.

@@ -46,7 +46,7 @@ public static class GrpcEndpoints
         services.AddChatAuthentication();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
 
-        services.AddSingleton<HealthServiceImpl>();
+        services.AddSingleton<ChatHealthService>();
         // Reflection is told every service explicitly: ChatService is bound from a hand-built
         // definition (pre-serialized frames), which the library's discovery by service type cannot see.
         Google.Protobuf.Reflection.ServiceDescriptor[] described =
@@ -74,7 +74,7 @@ public static class GrpcEndpoints
         Map(app.MapGrpcService(services => services.GetRequiredService<ChatApi>().Definition())).RequireAuthorization();
         Map(app.MapGrpcService<AuthApi>()).AllowAnonymous();
         Map(app.MapGrpcService<AdminApi>()).RequireAuthorization();
-        Map(app.MapGrpcService<HealthServiceImpl>());
+        Map(app.MapGrpcService<ChatHealthService>());
         Map(app.MapGrpcService<ReflectionServiceImpl>());
         Map(app.MapGrpcService<ReflectionV1ServiceImpl>());
         return app;

@@ -18,11 +18,24 @@ public static class ChatAuthentication
             options.TokenValidationParameters = tokens.ValidationParameters;
             // Keep the token's own claim names (sub, name, role) instead of mapping them to XML URIs.
             options.MapInboundClaims = false;
+            // Nothing reads the raw token back from the ticket; a stream would hold it for its whole life.
+            options.SaveToken = false;
+            options.Events = new JwtBearerEvents { OnTokenValidated = CompactPrincipal };
         });
         services.AddSingleton<IAuthorizationHandler, RoleRequirementHandler>();
         services.AddAuthorizationBuilder()
             .AddPolicy(AdminPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new RoleRequirement(Role.Admin)))
             .AddPolicy(ModeratorPolicy, policy => policy.RequireAuthenticatedUser().AddRequirements(new RoleRequirement(Role.Moderator)));
         return services;
+    }
+
+    private static Task CompactPrincipal(TokenValidatedContext context)
+    {
+        if (context.Principal is { } principal && TokenService.FromClaims(principal) is { } user)
+        {
+            context.Principal = TokenService.CompactPrincipal(user, context.Scheme.Name);
+        }
+
+        return Task.CompletedTask;
     }
 }

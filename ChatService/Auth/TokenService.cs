@@ -92,6 +92,22 @@ public sealed class TokenService
         return new AuthenticatedUser(id, name, role, DateTimeOffset.FromUnixTimeSeconds(expires));
     }
 
+    /// <summary>
+    /// The principal a call carries once its token is validated: just the claims <see cref="FromClaims"/> reads. A stream
+    /// keeps its principal for as long as it is open, and the validator's own (every claim twice, each with a properties
+    /// dictionary, plus the parsed token) cost about 4 KiB per idle session.
+    /// </summary>
+    public static ClaimsPrincipal CompactPrincipal(AuthenticatedUser user, string authenticationType) => new(new ClaimsIdentity(
+        [
+            new Claim(JwtRegisteredClaimNames.Sub, user.Id),
+            new Claim(NameClaim, user.Name),
+            new Claim(RoleClaim, user.Role.ToString()),
+            new Claim(JwtRegisteredClaimNames.Exp, user.ExpiresAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
+        ],
+        authenticationType,
+        NameClaim,
+        RoleClaim));
+
     /// <summary>A token's rejection as the caller should read it; never the validator's own text, which can echo the token.</summary>
     public static string DescribeFailure(Exception? failure) => failure is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
         ? "The access token has expired; refresh it with AuthService.Refresh or log in again."

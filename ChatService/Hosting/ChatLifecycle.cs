@@ -3,7 +3,6 @@ using ChatService.Api;
 using ChatService.Auth;
 using ChatService.Chat;
 using ChatService.Storage;
-using Grpc.HealthCheck;
 using HealthStatus = Grpc.Health.V1.HealthCheckResponse.Types.ServingStatus;
 
 namespace ChatService.Hosting;
@@ -19,7 +18,7 @@ internal sealed class ChatLifecycle(
     IUserStore users,
     AuthApi authApi,
     ChatEngine engine,
-    HealthServiceImpl health,
+    ChatHealthService health,
     IMessageStore messages,
     ChatOptions options,
     IHostApplicationLifetime lifetime,
@@ -34,7 +33,7 @@ internal sealed class ChatLifecycle(
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        SetHealth(HealthStatus.Serving);
+        health.SetAll(HealthNames, HealthStatus.Serving);
         _onStopping = lifetime.ApplicationStopping.Register(Drain);
         if (auth.BootstrapAdminUser.Length > 0)
         {
@@ -74,7 +73,7 @@ internal sealed class ChatLifecycle(
     private void Drain()
     {
         // Set before draining starts, so a load balancer watching health stops sending new clients at once.
-        SetHealth(HealthStatus.NotServing);
+        health.StopServing(HealthNames);
         logger.LogInformation("Draining chat sessions.");
         using var timeout = new CancellationTokenSource(options.DrainTimeout + TimeSpan.FromSeconds(1));
         try
@@ -84,14 +83,6 @@ internal sealed class ChatLifecycle(
         catch (OperationCanceledException)
         {
             logger.LogWarning("Draining timed out; the remaining streams close with the server.");
-        }
-    }
-
-    private void SetHealth(HealthStatus status)
-    {
-        foreach (var name in HealthNames)
-        {
-            health.SetStatus(name, status);
         }
     }
 }
