@@ -59,7 +59,11 @@
 #                                       dotnet publish ChatService -c Release -r linux-x64 --self-contained false
 #                                       -p:PublishReadyToRun=true -o /tmp/before/out), then
 #                                       BENCH_OURS_BEFORE=/tmp/before/out bash bench/run.sh
+#   BENCH_RESULTS=NAME                  write bench/NAME.md and bench/NAME.jsonl instead of results.*, and no
+#                                       charts: a narrow run (one scenario, say) beside the full one
 #   BENCH_KEEP=1                        keep the work directory (server logs, data) for a look
+#   BENCH_RESULTS=NAME                  write bench/NAME.md and bench/NAME.jsonl instead of results.*, and
+#                                       no charts: a narrow run (one scenario, say) kept beside the full one
 #   BENCH_RUNS=N                        rounds (default 3, quick 1)
 #   BENCH_BUDGET_MIN=M                  start no round that would end after M minutes (default 50;
 #                                       0: no limit)
@@ -577,7 +581,8 @@ for ROUND in $(seq 1 "$RUNS"); do
   RUNS_DONE=$ROUND
 done
 
-cp "$RESULTS" "$HERE/results.jsonl"
+OUT_NAME="${BENCH_RESULTS:-results}"
+cp "$RESULTS" "$HERE/$OUT_NAME.jsonl"
 RUNS_NOTE=""
 if [ "$RUNS_DONE" -gt 1 ]; then
   once=()
@@ -597,10 +602,15 @@ fi
 CHARTS_DIR="$HERE/charts"
 CHARTS_NOTE=""
 CHROMIUM="${BENCH_CHROMIUM:-$(command -v chromium || command -v chromium-browser || command -v google-chrome || true)}"
-mkdir -p "$CHARTS_DIR"
-# Charts of an earlier run must not sit next to this run's table.
-rm -f "$CHARTS_DIR/latency-cdf.png" "$CHARTS_DIR/deliveries-vs-room-size.png"
-if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+if [ "$OUT_NAME" = results ]; then
+  mkdir -p "$CHARTS_DIR"
+  # Charts of an earlier run must not sit next to this run's table.
+  rm -f "$CHARTS_DIR/latency-cdf.png" "$CHARTS_DIR/deliveries-vs-room-size.png"
+fi
+if [ "$OUT_NAME" != results ]; then
+  CHARTS_NOTE="no charts: a narrow run (BENCH_RESULTS=$OUT_NAME); the charts are the full run's"
+  CHARTS_DIR=""
+elif [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
   CHARTS_NOTE="no charts: no headless Chromium found (set BENCH_CHROMIUM)"
   log "$CHARTS_NOTE"
 elif ! node "$NODE_DIR/charts.js" --results="$RESULTS" --out-dir="$WORK/charts" --mode="$MODE" >&2; then
@@ -625,10 +635,10 @@ else
   done
 fi
 
-node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/results.md" --mode="$MODE" --config="$CONFIG" --build="$OURS_BUILD" --client="$CLIENT" \
+node "$NODE_DIR/report.js" --results="$RESULTS" --out="$HERE/$OUT_NAME.md" --mode="$MODE" --config="$CONFIG" --build="$OURS_BUILD" --client="$CLIENT" \
   --runtimeconfig="$OURS_DIR/ChatService.runtimeconfig.json" --started="$STARTED_AT" --elapsed-s="$((SECONDS - START_S))" \
   --loadavg-start="$LOADAVG_START" --runs="$RUNS_DONE" --runs-planned="$RUNS" --runs-note="$RUNS_NOTE" --pinning="$PINNING" \
   --charts-dir="$CHARTS_DIR" --charts-note="$CHARTS_NOTE" \
   ${OURS_BEFORE_DIR:+--before="$OURS_BEFORE_DESC" --before-runtimeconfig="$OURS_BEFORE_DIR/ChatService.runtimeconfig.json"}
-log "wrote $HERE/results.md"
-cat "$HERE/results.md"
+log "wrote $HERE/$OUT_NAME.md"
+cat "$HERE/$OUT_NAME.md"

@@ -450,6 +450,6 @@ out.push('- Scenario 6 (reconnect storm): every session drops at once (the clien
   + ' with Socket.io\'s connectionStateRecovery (that restores one Socket object\'s session within maxDisconnectionDuration'
   + ' and keeps every packet for every socket). "Resumed" means the session has every message up to the seq its join reported;'
   + ' the time is from the drop. Loss is counted by seq per receiver over the whole run.');
-out.push('- Raw results, one JSON line per run, with every step of each rate search: `bench/results.jsonl`.');
+out.push(`- Raw results, one JSON line per run, with every step of each rate search: \`bench/${require('path').basename(args.out, '.md')}.jsonl\`.`);
 out.push('');
 fs.writeFileSync(args.out, out.join('\n'));
