@@ -1,6 +1,7 @@
 using ChatService.Tests.Chat;
 using Google.Protobuf;
 using Google.Protobuf.Reflection;
+using ChatCli.Client;
 using Grpc.Core;
 using Grpc.Health.V1;
 using V1 = Grpc.Reflection.V1;
@@ -67,7 +68,9 @@ public sealed class ReflectionAndHealthTests
         var server = await ChatServerHost.StartAsync();
         try
         {
-            using var watch = new Health.HealthClient(server.Channel).Watch(new HealthCheckRequest { Service = "chat.v1.ChatService" }, new CallOptions());
+            // A channel of its own: stopping the server disposes server.Channel, and with it any call still being read.
+            using var channel = ChatChannel.For($"http://127.0.0.1:{server.GrpcPort}");
+            using var watch = new Health.HealthClient(channel).Watch(new HealthCheckRequest { Service = "chat.v1.ChatService" }, new CallOptions());
             Assert.IsTrue(await watch.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
             Assert.AreEqual(HealthCheckResponse.Types.ServingStatus.Serving, watch.ResponseStream.Current.Status);
 

@@ -95,7 +95,7 @@ public sealed class TokenService
     /// <summary>
     /// The principal a call carries once its token is validated: just the claims <see cref="FromClaims"/> reads. A stream
     /// keeps its principal for as long as it is open, and the validator's own (every claim twice, each with a properties
-    /// dictionary, plus the parsed token) cost about 4 KiB per idle session.
+    /// dictionary, plus the parsed token) cost about 7 KiB of each idle session's 53 (heap dumps of 5,000 sessions).
     /// </summary>
     public static ClaimsPrincipal CompactPrincipal(AuthenticatedUser user, string authenticationType) => new(new ClaimsIdentity(
         [
