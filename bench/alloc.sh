@@ -194,7 +194,7 @@ start_server() { # dll
     CHAT_Endpoints__WebPort="$web" \
     CHAT_Storage__DataDirectory="$WORK/data-$RUN_COUNT" \
     CHAT_Storage__PersistMessages=true \
-    CHAT_Auth__PasswordIterations=1000 \
+    CHAT_Auth__PasswordIterations=1000 CHAT_Auth__PasswordHashQueue=100000 \
     CHAT_Chat__SendRate__PerSecond=100000 CHAT_Chat__SendRate__Burst=100000 \
     CHAT_Chat__JoinRate__PerSecond=100000 CHAT_Chat__JoinRate__Burst=100000 \
     CHAT_Chat__TypingRate__PerSecond=100000 CHAT_Chat__TypingRate__Burst=100000 \

@@ -59,8 +59,6 @@
 #                                       dotnet publish ChatService -c Release -r linux-x64 --self-contained false
 #                                       -p:PublishReadyToRun=true -o /tmp/before/out), then
 #                                       BENCH_OURS_BEFORE=/tmp/before/out bash bench/run.sh
-#   BENCH_RESULTS=NAME                  write bench/NAME.md and bench/NAME.jsonl instead of results.*, and no
-#                                       charts: a narrow run (one scenario, say) beside the full one
 #   BENCH_KEEP=1                        keep the work directory (server logs, data) for a look
 #   BENCH_RESULTS=NAME                  write bench/NAME.md and bench/NAME.jsonl instead of results.*, and
 #                                       no charts: a narrow run (one scenario, say) kept beside the full one
@@ -263,7 +261,7 @@ start_server() { # kind: ours | ours-memory | ours-before | ours-before-memory |
         CHAT_Endpoints__WebPort="$web" \
         CHAT_Storage__DataDirectory="$WORK/ours-data-$SERVER_COUNT" \
         CHAT_Storage__PersistMessages="$persist" \
-        CHAT_Auth__PasswordIterations=1000 \
+        CHAT_Auth__PasswordIterations=1000 CHAT_Auth__PasswordHashQueue=100000 \
         CHAT_Chat__SendRate__PerSecond=100000 CHAT_Chat__SendRate__Burst=100000 \
         CHAT_Chat__JoinRate__PerSecond=100000 CHAT_Chat__JoinRate__Burst=100000 \
         CHAT_Chat__TypingRate__PerSecond=100000 CHAT_Chat__TypingRate__Burst=100000 \

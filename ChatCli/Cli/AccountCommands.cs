@@ -1,6 +1,7 @@
 using System.CommandLine;
 using ChatCli.Client;
 using ChatGrpc.Contracts.V1;
+using Grpc.Core;
 
 namespace ChatCli.Cli;
 
@@ -12,12 +13,29 @@ internal static class AccountCommands
         root.Subcommands.Add(SignIn("register", "Create an account and log in", register: true));
         root.Subcommands.Add(SignIn("login", "Log in and save the login for later commands", register: false));
 
-        var logout = new Command("logout", "Forget the saved login");
-        logout.SetAction((result, token) => CommandLine.Run(result, token, (_, _) =>
+        var logout = new Command("logout", "End the saved login on the server (its tokens and streams) and forget it");
+        logout.SetAction((result, token) => CommandLine.Run(result, token, async (access, cancellationToken) =>
         {
             var store = new CredentialStore();
-            Console.WriteLine(store.Delete() ? "Logged out." : "Not logged in.");
-            return Task.FromResult(ExitCodes.Ok);
+            if (store.Load() is not { } saved)
+            {
+                Console.WriteLine("Not logged in.");
+                return ExitCodes.Ok;
+            }
+
+            try
+            {
+                await access.Auth.LogoutAsync(new LogoutRequest { RefreshToken = saved.RefreshToken }, access.Options(cancellationToken));
+            }
+            catch (RpcException ex) when (ex.StatusCode is StatusCode.Unavailable or StatusCode.DeadlineExceeded)
+            {
+                // Forgetting the login here is what the user asked for; the server's copy expires on its own.
+                Console.Error.WriteLine($"chat: could not reach {access.Server} to end the login there; forgetting it here anyway.");
+            }
+
+            store.Delete();
+            Console.WriteLine("Logged out.");
+            return ExitCodes.Ok;
         }));
         root.Subcommands.Add(logout);
 

@@ -22,5 +22,5 @@ internal static class CliErrors
         _ => new CliException(ExitCodes.Refused, $"unexpected error: {error.Message}"),
     };
 
-    private static string Trim(string detail) => detail.TrimEnd('.') + ".";
+    private static string Trim(string detail) => Visible.Text(detail).TrimEnd('.') + ".";
 }

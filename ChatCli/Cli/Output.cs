@@ -9,7 +9,7 @@ internal static class Output
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     public static string Line(ChatMessage message) =>
-        $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : message.Text)}";
+        $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : Visible.Text(message.Text))}";
 
     public static string ToJson(IMessage message) => Json.Format(message);
 
@@ -21,7 +21,7 @@ internal static class Output
         PresenceStatus.Away => "away",
         PresenceStatus.Busy => "busy",
         _ => presence.LastSeen is { } seen ? $"offline (last seen {seen.ToDateTimeOffset().ToLocalTime():yyyy-MM-dd HH:mm})" : "offline",
-    } + (presence.StatusText.Length > 0 ? $" - {presence.StatusText}" : "");
+    } + (presence.StatusText.Length > 0 ? $" - {Visible.Text(presence.StatusText)}" : "");
 
     public static string Kind(RoomKind kind) => kind switch
     {

@@ -117,7 +117,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
         switch (update)
         {
             case LinkChanged { State: LinkState.Failed } failed:
-                _screen.WriteLine(_screen.Colored($"Disconnected for good: {failed.Reason} (press Enter to quit)", 31));
+                _screen.WriteLine(_screen.Colored($"Disconnected for good: {Visible.Text(failed.Reason ?? "")} (press Enter to quit)", 31));
                 _link = "disconnected";
                 break;
             case LinkChanged { RetryIn: { } retry }:
@@ -192,7 +192,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
             case ServerFrame.FrameOneofCase.Notification:
                 var note = frame.Notification;
                 var kind = note.Kind == NotificationKind.Broadcast ? "broadcast" : "notice";
-                _screen.WriteLine(_screen.Colored($"[{kind} from {note.FromUser}] {note.Title}{(note.Title.Length > 0 ? ": " : "")}{note.Body}", 93));
+                _screen.WriteLine(_screen.Colored($"[{kind} from {note.FromUser}] {Visible.Text(note.Title)}{(note.Title.Length > 0 ? ": " : "")}{Visible.Text(note.Body)}", 93));
                 break;
             case ServerFrame.FrameOneofCase.RoomAdded:
                 _screen.WriteLine(_screen.Colored($"{frame.RoomAdded.AddedBy} added you to #{frame.RoomAdded.Room.Id}: /join {frame.RoomAdded.Room.Id}", 93));
@@ -201,7 +201,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 _screen.WriteLine(_screen.Dim($"(message #{frame.MessageDeleted.Seq} in #{frame.MessageDeleted.Room} was deleted by {frame.MessageDeleted.DeletedBy})"));
                 break;
             case ServerFrame.FrameOneofCase.Error:
-                _screen.WriteLine(_screen.Colored($"! {frame.Error.Message}", 31));
+                _screen.WriteLine(_screen.Colored($"! {Visible.Text(frame.Error.Message)}", 31));
                 break;
             case ServerFrame.FrameOneofCase.Draining:
                 _screen.WriteLine(_screen.Dim("-- the server is restarting; reconnecting --"));
@@ -218,7 +218,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
         }
 
         var time = message.SentAt.ToDateTimeOffset().ToLocalTime().ToString("HH:mm");
-        var text = message.Deleted ? _screen.Dim("(deleted)") : message.Text;
+        var text = message.Deleted ? _screen.Dim("(deleted)") : Visible.Text(message.Text);
         var line = text.StartsWith("/me ", StringComparison.Ordinal)
             ? $"{time} * {_screen.Colored(message.SenderName, ColorOf(message.SenderName))} {text[4..]}"
             : $"{time} {_screen.Colored(message.SenderName, ColorOf(message.SenderName))}: {text}";

@@ -49,7 +49,7 @@ internal static class LoginPrompt
             }
             catch (RpcException ex) when (ex.StatusCode is StatusCode.Unauthenticated or StatusCode.InvalidArgument or StatusCode.AlreadyExists)
             {
-                Console.WriteLine($"{ex.Status.Detail} Try again.");
+                Console.WriteLine($"{Visible.Text(ex.Status.Detail)} Try again.");
             }
         }
     }

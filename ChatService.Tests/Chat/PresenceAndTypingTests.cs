@@ -174,6 +174,35 @@ public sealed class PresenceAndTypingTests
     }
 
     [TestMethod]
+    public async Task Subscribe_TokenHandedToSessionWithRefreshSession_StaysOpenPastOldExpiry()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServerHost.StartAsync(time: clock);
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
+        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
+        var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var fresh = await server.Auth.RefreshAsync(new RefreshRequest { RefreshToken = alice.Tokens.RefreshToken }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        var renewed = new TestUser(fresh.User, fresh.Tokens);
+
+        var refreshed = await server.Chat.RefreshSessionAsync(new RefreshSessionRequest { SessionId = sessionId }, renewed.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        clock.Advance(TimeSpan.FromMinutes(10));
+        await server.Chat.JoinAsync(new JoinRequest { SessionId = sessionId, Room = room }, renewed.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        await server.Chat.SendAsync(new SendRequest { SessionId = sessionId, Room = room, ClientMsgId = "after-expiry", Text = "still here" }, renewed.Options())
+            .ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        ChatMessage? delivered = null;
+        while (delivered is null && await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout))
+        {
+            delivered = subscription.ResponseStream.Current.Message;
+        }
+
+        Assert.AreEqual(fresh.Tokens.AccessTokenExpiresAt, refreshed.TokenRefreshed.ExpiresAt);
+        Assert.AreEqual("still here", delivered?.Text, "the stream outlived the token it was opened with");
+    }
+
+    [TestMethod]
     public async Task Subscribe_IdleStream_GetsHeartbeatPongs()
     {
         var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);

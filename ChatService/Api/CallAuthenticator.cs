@@ -8,7 +8,7 @@ namespace ChatService.Api;
 /// Who is calling. JwtBearer has already validated the call's token and the authorization policies
 /// have let it through; this reads the result. In-band refreshes on a stream are validated here.
 /// </summary>
-public sealed class CallAuthenticator(TokenService tokens)
+public sealed class CallAuthenticator(TokenService tokens, RevokedSignIns revoked)
 {
     /// <summary>The authenticated caller. Only reached on endpoints that require authorization, so a missing user is a wiring bug.</summary>
     public static AuthenticatedUser Caller(ServerCallContext context) =>
@@ -18,6 +18,11 @@ public sealed class CallAuthenticator(TokenService tokens)
     public async Task<AuthenticatedUser> ValidateAsync(string token)
     {
         var (user, failure) = await tokens.ValidateAsync(token).ConfigureAwait(false);
+        if (user is not null && revoked.IsRevoked(user.SignIn))
+        {
+            throw new ChatException(ChatErrorCode.Unauthenticated, new SignInEndedException().Message);
+        }
+
         return user ?? throw new ChatException(ChatErrorCode.Unauthenticated, failure!);
     }
 

@@ -1,5 +1,6 @@
 using ChatGrpc.Contracts.V1;
 using ChatService.Chat;
+using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using ChatRpc = ChatGrpc.Contracts.V1.ChatService;
 
@@ -44,6 +45,14 @@ public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirect
 
     public override Task<MarkReadResponse> MarkRead(MarkReadRequest request, ServerCallContext context) => OnSession(context, request.SessionId, async session =>
         new MarkReadResponse { ReadMarker = await engine.MarkReadAsync(session, request).ConfigureAwait(false) });
+
+    public override Task<RefreshSessionResponse> RefreshSession(RefreshSessionRequest request, ServerCallContext context) => OnSession(context, request.SessionId, session =>
+    {
+        // The call's own token, already validated by JwtBearer, is the fresher one.
+        var caller = CallAuthenticator.Caller(context);
+        engine.ExtendToken(session, CallAuthenticator.ToChatUser(caller), caller.ExpiresAt, caller.SignIn);
+        return Task.FromResult(new RefreshSessionResponse { TokenRefreshed = new TokenRefreshed { ExpiresAt = Timestamp.FromDateTimeOffset(caller.ExpiresAt) } });
+    });
 
     public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context) => AsUser(context, user => directory.HistoryAsync(user, request));
 

@@ -20,12 +20,12 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
 
     public async Task ConnectAsync(IAsyncStreamReader<ClientFrame> requests, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
-        var (session, expiry) = Open(context);
+        var session = Open(context);
         RpcException? broken = null;
         try
         {
             var pump = PumpAsync(session, responses, context);
-            var reader = ReadFramesAsync(session, requests, expiry, context.CancellationToken);
+            var reader = ReadFramesAsync(session, requests, context.CancellationToken);
             await Task.WhenAny(pump, reader).ConfigureAwait(false);
             if (reader.IsCompleted)
             {
@@ -58,7 +58,6 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         }
         finally
         {
-            expiry.Dispose();
             engine.Release(session);
         }
 
@@ -72,7 +71,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
 
     public async Task SubscribeAsync(IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
-        var (session, expiry) = Open(context);
+        var session = Open(context);
         using var heartbeat = time.CreateTimer(
             state => ((Session)state!).Send(Frames.Ephemeral(new ServerFrame { Pong = new Pong { ServerTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()) } })),
             session,
@@ -84,38 +83,23 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         }
         finally
         {
-            expiry.Dispose();
             engine.Release(session);
         }
 
         ThrowIfClosedWithError(session);
     }
 
-    private (Session Session, ITimer Expiry) Open(ServerCallContext context)
+    private Session Open(ServerCallContext context)
     {
-        Session session;
         try
         {
             var user = CallAuthenticator.Caller(context);
-            session = engine.Open(CallAuthenticator.ToChatUser(user), user.ExpiresAt);
+            return engine.Open(CallAuthenticator.ToChatUser(user), user.ExpiresAt, user.SignIn);
         }
         catch (ChatException error)
         {
             throw error.ToRpcException();
         }
-
-        var expiry = time.CreateTimer(
-            static state => ExpireToken((Session)state!), session, Until(session.TokenExpiresAt), Timeout.InfiniteTimeSpan);
-        return (session, expiry);
-    }
-
-    private static void ExpireToken(Session session) =>
-        session.Close(new CloseReason(ChatErrorCode.Unauthenticated, "The access token expired on this stream; refresh it before it expires, or reconnect with a new one."));
-
-    private TimeSpan Until(DateTimeOffset at)
-    {
-        var remaining = at - time.GetUtcNow();
-        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
     }
 
     private static async Task PumpAsync(Session session, IServerStreamWriter<byte[]> responses, ServerCallContext context)
@@ -178,14 +162,14 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         }
     }
 
-    private async Task ReadFramesAsync(Session session, IAsyncStreamReader<ClientFrame> requests, ITimer expiry, CancellationToken cancellationToken)
+    private async Task ReadFramesAsync(Session session, IAsyncStreamReader<ClientFrame> requests, CancellationToken cancellationToken)
     {
         using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, session.Closing);
         try
         {
             while (await requests.MoveNext(linked.Token).ConfigureAwait(false))
             {
-                await DispatchAsync(session, requests.Current, expiry).ConfigureAwait(false);
+                await DispatchAsync(session, requests.Current).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (session.IsClosed || cancellationToken.IsCancellationRequested)
@@ -194,7 +178,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         }
     }
 
-    private async Task DispatchAsync(Session session, ClientFrame frame, ITimer expiry)
+    private async Task DispatchAsync(Session session, ClientFrame frame)
     {
         var requestId = frame.RequestId;
         try
@@ -208,7 +192,7 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
                 ClientFrame.FrameOneofCase.Presence => Done(() => engine.SetPresence(session, frame.Presence)),
                 ClientFrame.FrameOneofCase.MarkRead => new ServerFrame { ReadMarker = await engine.MarkReadAsync(session, frame.MarkRead).ConfigureAwait(false) },
                 ClientFrame.FrameOneofCase.Ping => new ServerFrame { Pong = new Pong { Nonce = frame.Ping.Nonce, ServerTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()) } },
-                ClientFrame.FrameOneofCase.RefreshToken => await RefreshAsync(session, frame.RefreshToken, expiry).ConfigureAwait(false),
+                ClientFrame.FrameOneofCase.RefreshToken => await RefreshAsync(session, frame.RefreshToken).ConfigureAwait(false),
                 _ => throw ChatException.InvalidArgument("The frame carries no known command; is the client newer than the server?"),
             };
             if (reply is not null)
@@ -235,16 +219,10 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         return null;
     }
 
-    private async Task<ServerFrame> RefreshAsync(Session session, RefreshTokenRequest request, ITimer expiry)
+    private async Task<ServerFrame> RefreshAsync(Session session, RefreshTokenRequest request)
     {
         var user = await authenticator.ValidateAsync(request.AccessToken).ConfigureAwait(false);
-        if (user.Id != session.User.Id)
-        {
-            throw ChatException.PermissionDenied("The new token belongs to another user; a stream keeps the user it was opened with.");
-        }
-
-        session.TokenExpiresAt = user.ExpiresAt;
-        expiry.Change(Until(user.ExpiresAt), Timeout.InfiniteTimeSpan);
+        engine.ExtendToken(session, CallAuthenticator.ToChatUser(user), user.ExpiresAt, user.SignIn);
         return new ServerFrame { TokenRefreshed = new TokenRefreshed { ExpiresAt = Timestamp.FromDateTimeOffset(user.ExpiresAt) } };
     }
 

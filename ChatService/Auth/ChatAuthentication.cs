@@ -33,6 +33,12 @@ public static class ChatAuthentication
     {
         if (context.Principal is { } principal && TokenService.FromClaims(principal) is { } user)
         {
+            if (context.HttpContext.RequestServices.GetRequiredService<RevokedSignIns>().IsRevoked(user.SignIn))
+            {
+                context.Fail(new SignInEndedException());
+                return Task.CompletedTask;
+            }
+
             context.Principal = TokenService.CompactPrincipal(user, context.Scheme.Name);
         }
 

@@ -7,14 +7,15 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace ChatService.Auth;
 
-/// <summary>Who a valid access token says the caller is.</summary>
-public sealed record AuthenticatedUser(string Id, string Name, Role Role, DateTimeOffset ExpiresAt);
+/// <summary>Who a valid access token says the caller is, and the sign-in (login) it was issued under.</summary>
+public sealed record AuthenticatedUser(string Id, string Name, Role Role, DateTimeOffset ExpiresAt, string SignIn);
 
 /// <summary>Issues and checks HS256 JWT access tokens, and mints opaque refresh tokens.</summary>
 public sealed class TokenService
 {
     private const string RoleClaim = "role";
     private const string NameClaim = "name";
+    private const string SignInClaim = "sid";
 
     private readonly AuthOptions _options;
     private readonly TimeProvider _time;
@@ -48,7 +49,8 @@ public sealed class TokenService
     /// <summary>How every access token is checked: by JwtBearer on each call, and here for in-band refreshes.</summary>
     public TokenValidationParameters ValidationParameters { get; }
 
-    public (string Token, DateTimeOffset ExpiresAt) CreateAccessToken(string userId, string userName, Role role)
+    /// <summary>An access token; <paramref name="signIn"/> is the refresh-token family it belongs to, so revoking that family refuses it too.</summary>
+    public (string Token, DateTimeOffset ExpiresAt) CreateAccessToken(string userId, string userName, Role role, string signIn)
     {
         var now = _time.GetUtcNow();
         var expires = now + _options.AccessTokenLifetime;
@@ -64,6 +66,7 @@ public sealed class TokenService
                 new Claim(JwtRegisteredClaimNames.Sub, userId),
                 new Claim(NameClaim, userName),
                 new Claim(RoleClaim, role.ToString()),
+                new Claim(SignInClaim, signIn),
                 new Claim(JwtRegisteredClaimNames.Jti, Guid.NewGuid().ToString("N")),
             ]),
             SigningCredentials = new SigningCredentials(_key, SecurityAlgorithms.HmacSha256),
@@ -89,7 +92,9 @@ public sealed class TokenService
         }
 
         var role = Enum.TryParse<Role>(principal.FindFirst(RoleClaim)?.Value, out var parsed) ? parsed : Role.Member;
-        return new AuthenticatedUser(id, name, role, DateTimeOffset.FromUnixTimeSeconds(expires));
+        // Tokens issued before sign-ins existed have none; they can only be refused by expiring.
+        var signIn = principal.FindFirst(SignInClaim)?.Value ?? "";
+        return new AuthenticatedUser(id, name, role, DateTimeOffset.FromUnixTimeSeconds(expires), signIn);
     }
 
     /// <summary>
@@ -102,6 +107,7 @@ public sealed class TokenService
             new Claim(JwtRegisteredClaimNames.Sub, user.Id),
             new Claim(NameClaim, user.Name),
             new Claim(RoleClaim, user.Role.ToString()),
+            new Claim(SignInClaim, user.SignIn),
             new Claim(JwtRegisteredClaimNames.Exp, user.ExpiresAt.ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture)),
         ],
         authenticationType,
@@ -109,11 +115,17 @@ public sealed class TokenService
         RoleClaim));
 
     /// <summary>A token's rejection as the caller should read it; never the validator's own text, which can echo the token.</summary>
-    public static string DescribeFailure(Exception? failure) => failure is SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException
-        ? "The access token has expired; refresh it with AuthService.Refresh or log in again."
-        : "The access token is not valid.";
+    public static string DescribeFailure(Exception? failure) => failure switch
+    {
+        SecurityTokenInvalidLifetimeException or SecurityTokenExpiredException => "The access token has expired; refresh it with AuthService.Refresh or log in again.",
+        SignInEndedException ended => ended.Message,
+        _ => "The access token is not valid.",
+    };
 
     public static string NewRefreshToken() => Base64UrlEncoder.Encode(RandomNumberGenerator.GetBytes(32));
+
+    /// <summary>The id of a new sign-in: the family its refresh tokens and access tokens share.</summary>
+    public static string NewSignIn() => Convert.ToHexString(RandomNumberGenerator.GetBytes(12)).ToLowerInvariant();
 
     public static byte[] HashRefreshToken(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
 }

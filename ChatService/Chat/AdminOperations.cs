@@ -32,6 +32,7 @@ public sealed class AdminOperations(
     public async Task<int> KickAsync(ChatUser admin, string userName, string reason)
     {
         var user = await RequireUserAsync(userName).ConfigureAwait(false);
+        SafeText.RequireLabel(reason, ChatLimits.KickReasonLength, "A kick reason");
         var message = reason.Length > 0 ? $"Disconnected by {admin.Name}: {reason}" : $"Disconnected by {admin.Name}.";
         return relay.Kick(user.Id, message);
     }
@@ -55,7 +56,7 @@ public sealed class AdminOperations(
             throw ChatException.InvalidArgument("Choose MEMBER, MODERATOR or ADMIN.");
         }
 
-        var user = await users.SetRoleAsync(userName, role).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{userName}'.");
+        var user = await users.SetRoleAsync(userName, role).ConfigureAwait(false) ?? throw ChatException.UnknownUser(userName);
         return user.ToProto();
     }
 
@@ -69,13 +70,14 @@ public sealed class AdminOperations(
     };
 
     private async Task<UserRecord> RequireUserAsync(string userName) =>
-        await users.FindByNameAsync(userName).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{userName}'.");
+        await users.FindByNameAsync(userName).ConfigureAwait(false) ?? throw ChatException.UnknownUser(userName);
 
     private OutboundFrame NotificationFrame(ChatUser from, NotificationKind kind, string title, string body)
     {
-        if (title.Length > 200 || body.Length > 4000)
+        SafeText.RequireLabel(title, ChatLimits.NotificationTitleLength, "A notification's title");
+        if (!SafeText.FitsIn(body, ChatLimits.NotificationBodyLength))
         {
-            throw ChatException.InvalidArgument("A notification's title is at most 200 characters and its body at most 4000.");
+            throw ChatException.InvalidArgument($"A notification's body is at most {ChatLimits.NotificationBodyLength} characters.");
         }
 
         return Frames.Durable(new ServerFrame

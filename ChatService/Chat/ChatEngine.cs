@@ -32,7 +32,7 @@ public sealed partial class ChatEngine(
     public bool IsDraining => _draining;
 
     /// <summary>Registers a new connection and queues its Welcome.</summary>
-    public Session Open(ChatUser user, DateTimeOffset tokenExpiresAt)
+    public Session Open(ChatUser user, DateTimeOffset tokenExpiresAt, string signIn)
     {
         if (_draining)
         {
@@ -46,6 +46,8 @@ public sealed partial class ChatEngine(
                 $"Too many connections for {user.Name}: at most {options.MaxConnectionsPerUser}. Close another device and retry.");
         }
 
+        session.SignIn = signIn;
+        session.Expiry = time.CreateTimer(static state => ExpireToken((Session)state!), session, Until(tokenExpiresAt), Timeout.InfiniteTimeSpan);
         metrics.ConnectionOpened();
         presence.Connected(user);
         session.Send(Frames.Durable(new ServerFrame
@@ -71,6 +73,7 @@ public sealed partial class ChatEngine(
     /// <summary>Unregisters a connection that ended for any reason, leaving its rooms.</summary>
     public void Release(Session session)
     {
+        session.Expiry?.Dispose();
         session.Abandon();
         sessions.Remove(session);
         metrics.ConnectionClosed();
@@ -90,10 +93,26 @@ public sealed partial class ChatEngine(
         var session = sessions.Find(sessionId);
         if (session is null || session.User.Id != caller.Id)
         {
-            throw ChatException.NotFound($"No open session '{sessionId}' for {caller.Name}. Open one with Subscribe and use the id from its Welcome.");
+            throw ChatException.NotFound($"No open session '{SafeText.Quote(sessionId)}' for {caller.Name}. Open one with Subscribe and use the id from its Welcome.");
         }
 
         return session;
+    }
+
+    /// <summary>
+    /// Hands an open session a fresher token of its own user (a Connect stream's refresh_token frame, a
+    /// Subscribe session's RefreshSession call), so the stream outlives the token it was opened with.
+    /// </summary>
+    public void ExtendToken(Session session, ChatUser caller, DateTimeOffset expiresAt, string signIn)
+    {
+        if (caller.Id != session.User.Id)
+        {
+            throw ChatException.PermissionDenied("The new token belongs to another user; a session keeps the user it was opened with.");
+        }
+
+        session.TokenExpiresAt = expiresAt;
+        session.SignIn = signIn;
+        session.Expiry?.Change(Until(expiresAt), Timeout.InfiniteTimeSpan);
     }
 
     public Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId) => membership.JoinAsync(session, request, requestId);
@@ -124,9 +143,10 @@ public sealed partial class ChatEngine(
             throw ChatException.InvalidArgument("A message needs some text.");
         }
 
-        if (request.Text.Length > options.MaxTextLength)
+        if (!SafeText.FitsIn(request.Text, options.MaxTextLength))
         {
-            throw ChatException.InvalidArgument($"The message is {request.Text.Length} characters; the limit is {options.MaxTextLength}.");
+            throw ChatException.InvalidArgument(
+                $"The message is {SafeText.CodePoints(request.Text)} characters (Unicode code points); the limit is {options.MaxTextLength}.");
         }
 
         if (!session.Rooms.TryGetValue(roomId, out var subscription))
@@ -134,12 +154,22 @@ public sealed partial class ChatEngine(
             throw ChatException.FailedPrecondition($"Join room '{roomId}' before sending to it.");
         }
 
-        rateLimiter.Take(session.User.Id, "send", options.SendRate);
         var room = subscription.Room;
-        var (message, duplicate) = await pipeline.AppendAsync(room, session.User, clientMsgId, request.Text).ConfigureAwait(false);
+        // Taken only for a message that is new: a retry of a stored one costs the sender nothing.
+        var user = session.User;
+        var (message, duplicate) = await pipeline.AppendAsync(room, user, clientMsgId, request.Text, () => rateLimiter.Take(user.Id, "send", options.SendRate))
+            .ConfigureAwait(false);
         if (message.RoomId != roomId)
         {
-            throw new ChatException(ChatErrorCode.AlreadyExists, $"client_msg_id '{clientMsgId}' was already used for a message in room '{message.RoomId}'.");
+            throw new ChatException(ChatErrorCode.AlreadyExists,
+                $"client_msg_id '{SafeText.Quote(clientMsgId)}' was already used for message #{message.Seq} in room '{message.RoomId}'; use a new id for a new message.");
+        }
+
+        if (duplicate && message.DeletedBy is null && !string.Equals(message.Text, request.Text, StringComparison.Ordinal))
+        {
+            // Acking it would drop the new text without a word; an idempotency key names one message.
+            throw new ChatException(ChatErrorCode.AlreadyExists,
+                $"client_msg_id '{SafeText.Quote(clientMsgId)}' was already used for message #{message.Seq} with a different text; use a new id for a new message.");
         }
 
         if (!duplicate)
@@ -169,12 +199,8 @@ public sealed partial class ChatEngine(
             throw ChatException.InvalidArgument("Presence can be set to ONLINE, AWAY or BUSY.");
         }
 
-        if (request.StatusText.Length > 200)
-        {
-            throw ChatException.InvalidArgument("A status text is at most 200 characters.");
-        }
-
-        presence.Set(session.User, request.Status, request.StatusText);
+        var statusText = SafeText.RequireLabel(request.StatusText, ChatLimits.StatusTextLength, "A status text");
+        presence.Set(session.User, request.Status, statusText);
     }
 
     public async Task<ReadMarker> MarkReadAsync(Session session, MarkReadRequest request)
@@ -216,12 +242,21 @@ public sealed partial class ChatEngine(
         await messages.FlushAsync().ConfigureAwait(false);
     }
 
+    private static void ExpireToken(Session session) =>
+        session.Close(new CloseReason(ChatErrorCode.Unauthenticated, "The access token expired on this stream; refresh it before it expires, or reconnect with a new one."));
+
+    private TimeSpan Until(DateTimeOffset at)
+    {
+        var remaining = at - time.GetUtcNow();
+        return remaining > TimeSpan.Zero ? remaining : TimeSpan.Zero;
+    }
+
     internal static string RequireRoomId(string roomId)
     {
         if (!RoomIdPattern().IsMatch(roomId))
         {
             throw ChatException.InvalidArgument(
-                $"'{roomId}' is not a room id: use 1-64 lower-case letters, digits, '-' or '_' (direct rooms look like 'dm:alice:bob').");
+                $"'{SafeText.Quote(roomId)}' is not a room id: use 1-64 lower-case letters, digits, '-' or '_' (direct rooms look like 'dm:alice:bob').");
         }
 
         return roomId;

@@ -14,6 +14,9 @@ public sealed class ChatException(ChatErrorCode code, string message, TimeSpan? 
 
     public static ChatException NotFound(string message) => new(ChatErrorCode.NotFound, message);
 
+    /// <summary>A name that matches no account; quoted safely, since it is whatever the caller typed.</summary>
+    public static ChatException UnknownUser(string name) => NotFound($"No user named '{SafeText.Quote(name)}'.");
+
     public static ChatException PermissionDenied(string message) => new(ChatErrorCode.PermissionDenied, message);
 
     public static ChatException FailedPrecondition(string message) => new(ChatErrorCode.FailedPrecondition, message);

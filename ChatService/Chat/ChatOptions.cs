@@ -40,6 +40,9 @@ public sealed class ChatOptions
     /// </summary>
     public TimeSpan SubscribeHeartbeat { get; set; } = TimeSpan.FromSeconds(25);
 
+    /// <summary>A drop of at least this many sessions (to half the peak or fewer) returns the heap's free memory to the OS; 0: never.</summary>
+    public int TrimMemoryAfterDrop { get; set; } = 500;
+
     /// <summary>How long a draining server waits for clients to leave before closing their streams.</summary>
     public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(5);
 }

@@ -8,7 +8,12 @@ namespace ChatService.Chat;
 /// <summary>How a send becomes a stored, numbered message that reaches the room's subscribers in seq order.</summary>
 public interface IMessagePipeline
 {
-    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text);
+    /// <summary>
+    /// Stores the message unless (sender, client_msg_id) is stored already, then answers that one.
+    /// <paramref name="admit"/> runs once the message is known to be new, before it takes a seq; it
+    /// throws to refuse it (the rate limit), so retries of stored messages never reach it.
+    /// </summary>
+    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action admit);
 
     /// <summary>Brings the room's delivered seq up to the store's, before a joiner takes it as its watermark.</summary>
     Task CatchUpAsync(Room room);
@@ -22,7 +27,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
 {
     private readonly ConcurrentDictionary<(string Sender, string ClientMsgId), Task<StoredMessage>> _inflight = new();
 
-    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text)
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action admit)
     {
         // One in-flight send per idempotency key across all rooms: a retry racing its original waits for
         // it instead of inserting twice. Once committed, the store's unique index answers retries.
@@ -44,6 +49,8 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
                 mine.SetResult(stored);
                 return (stored, true);
             }
+
+            admit();
 
             StoredMessage message;
             Task committed;

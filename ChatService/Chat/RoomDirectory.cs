@@ -56,19 +56,16 @@ public sealed class RoomDirectory(
             throw ChatException.InvalidArgument("A new room is PUBLIC or PRIVATE.");
         }
 
-        if (request.Title.Length > 100)
-        {
-            throw ChatException.InvalidArgument("A room title is at most 100 characters.");
-        }
+        var title = SafeText.RequireLabel(request.Title, ChatLimits.RoomTitleLength, "A room title");
 
         var memberIds = new List<string> { caller.Id };
         foreach (var name in request.Members)
         {
-            var user = await users.FindByNameAsync(name).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{name}'.");
+            var user = await users.FindByNameAsync(name).ConfigureAwait(false) ?? throw ChatException.UnknownUser(name);
             memberIds.Add(user.Id);
         }
 
-        var record = new RoomRecord(roomId, request.Title.Length > 0 ? request.Title : roomId, request.Kind, caller.Id, time.GetUtcNow());
+        var record = new RoomRecord(roomId, title.Length > 0 ? title : roomId, request.Kind, caller.Id, time.GetUtcNow());
         try
         {
             await rooms.CreateAsync(record, memberIds).ConfigureAwait(false);
@@ -91,7 +88,7 @@ public sealed class RoomDirectory(
 
     public async Task<RoomSummary> OpenDirectAsync(ChatUser caller, string otherName)
     {
-        var other = await users.FindByNameAsync(otherName).ConfigureAwait(false) ?? throw ChatException.NotFound($"No user named '{otherName}'.");
+        var other = await users.FindByNameAsync(otherName).ConfigureAwait(false) ?? throw ChatException.UnknownUser(otherName);
         if (other.Id == caller.Id)
         {
             throw ChatException.InvalidArgument("A direct room needs two different users.");

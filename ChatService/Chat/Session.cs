@@ -33,6 +33,12 @@ public sealed class Session
 
     public DateTimeOffset TokenExpiresAt { get; set; }
 
+    /// <summary>The sign-in (login) whose token the session runs on; ending that sign-in ends the session.</summary>
+    public string SignIn { get; set; } = "";
+
+    /// <summary>Ends the session when its token expires; moved by each refresh (<see cref="ChatEngine.ExtendToken"/>).</summary>
+    internal ITimer? Expiry { get; set; }
+
     public Outbox Outbox { get; }
 
     /// <summary>Rooms this connection has joined, by id.</summary>

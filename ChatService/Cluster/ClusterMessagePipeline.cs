@@ -19,7 +19,7 @@ public sealed class ClusterMessagePipeline(
 {
     private readonly ConcurrentDictionary<string, List<PendingSend>> _queued = new();
 
-    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text)
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action admit)
     {
         try
         {
@@ -27,6 +27,8 @@ public sealed class ClusterMessagePipeline(
             {
                 return (existing, true);
             }
+
+            admit();
 
             var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow()));
             var queue = _queued.GetOrAdd(room.Id, _ => []);

@@ -64,15 +64,27 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
         return count;
     }
 
-    internal int DeliverKick(string userId, string message)
+    /// <summary>Ends the user's sessions of one sign-in with UNAUTHENTICATED, on every node; returns how many were on this node.</summary>
+    public int EndSignIn(string userId, string signIn, string message)
     {
-        var targets = sessions.OfUser(userId);
-        foreach (var session in targets)
+        var local = DeliverKick(userId, message, signIn);
+        bus.Publish(new UserKicked(userId, message, signIn));
+        return local;
+    }
+
+    internal int DeliverKick(string userId, string message, string? signIn = null)
+    {
+        var count = 0;
+        foreach (var session in sessions.OfUser(userId))
         {
-            session.Close(new CloseReason(ChatErrorCode.PermissionDenied, message));
+            if (signIn is null || session.SignIn == signIn)
+            {
+                session.Close(new CloseReason(signIn is null ? ChatErrorCode.PermissionDenied : ChatErrorCode.Unauthenticated, message));
+                count++;
+            }
         }
 
-        return targets.Count;
+        return count;
     }
 
     /// <summary>Durable frames keep their order against the room's messages; ephemeral ones need no lock.</summary>

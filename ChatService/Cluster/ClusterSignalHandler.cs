@@ -1,3 +1,4 @@
+using ChatService.Auth;
 using ChatService.Chat;
 
 namespace ChatService.Cluster;
@@ -11,6 +12,7 @@ internal sealed class ClusterSignalHandler(
     PresenceTracker presence,
     RoomDirectory directory,
     ClusterHealing healing,
+    RevokedSignIns revokedSignIns,
     ILogger<ClusterSignalHandler> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -43,7 +45,12 @@ internal sealed class ClusterSignalHandler(
                 relay.DeliverToUser(frame.UserId, frame.Frame, frame.ExceptSessionId);
                 break;
             case UserKicked kicked:
-                relay.DeliverKick(kicked.UserId, kicked.Message);
+                if (kicked.SignIn is { } signIn)
+                {
+                    revokedSignIns.Revoke(signIn);
+                }
+
+                relay.DeliverKick(kicked.UserId, kicked.Message, kicked.SignIn);
                 break;
             case PresenceChanged changed:
                 Observe(presence.RefreshRemoteAsync([changed.UserId]), signal);

@@ -18,7 +18,8 @@ public sealed record RoomFrame(string RoomId, byte[] Frame, bool Durable, string
 /// <summary>A serialized ServerFrame for one user's sessions, or for every session when <paramref name="UserId"/> is null.</summary>
 public sealed record UserFrame(string? UserId, byte[] Frame, string? ExceptSessionId) : ClusterSignal;
 
-public sealed record UserKicked(string UserId, string Message) : ClusterSignal;
+/// <summary>Ends a user's sessions: all of them (a kick), or those of one ended sign-in, which every node also refuses from then on.</summary>
+public sealed record UserKicked(string UserId, string Message, string? SignIn = null) : ClusterSignal;
 
 /// <summary>Some node changed its presence lease for the user: re-read the user's leases.</summary>
 public sealed record PresenceChanged(string UserId) : ClusterSignal;

@@ -27,6 +27,8 @@ public static class ChatServiceCollectionExtensions
 
         services.AddChatStorage(storage, auth, configuration);
         services.AddSingleton<TokenService>();
+        services.AddSingleton<LoginGuard>();
+        services.AddSingleton<RevokedSignIns>();
         services.AddSingleton<CallAuthenticator>();
 
         services.AddSingleton<SessionRegistry>();
@@ -49,6 +51,7 @@ public static class ChatServiceCollectionExtensions
         // Only the page's own files (JS, CSS, HTML, SVG) are compressed; gRPC content types are not in this list.
         services.AddResponseCompression(options => options.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml"]);
         services.AddHostedService<ChatLifecycle>();
+        services.AddHostedService<MemoryTrimmer>();
         return builder;
     }
 

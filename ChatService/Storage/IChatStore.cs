@@ -18,11 +18,29 @@ public interface IUserStore
 
     Task SetLastSeenAsync(string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken = default);
 
-    Task StoreRefreshTokenAsync(byte[] tokenHash, string userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
+    /// <summary>Stores a refresh token of a family (one login's chain of tokens), and forgets the user's expired ones.</summary>
+    Task StoreRefreshTokenAsync(byte[] tokenHash, string userId, string family, DateTimeOffset expiresAt, CancellationToken cancellationToken = default);
 
-    /// <summary>Deletes the token and returns its user if it existed and had not expired.</summary>
-    Task<string?> ConsumeRefreshTokenAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Trades a refresh token in: marks it used and says whose it was. A token used before has been
+    /// copied: its whole family is deleted and the answer is <see cref="RefreshTokenState.Reused"/>.
+    /// </summary>
+    Task<RefreshTokenUse> UseRefreshTokenAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes every refresh token of the family the token belongs to (a logout); null if the token is unknown.</summary>
+    Task<RefreshTokenUse?> RevokeRefreshFamilyAsync(byte[] tokenHash, CancellationToken cancellationToken = default);
 }
+
+public enum RefreshTokenState
+{
+    Unknown,
+    Expired,
+    Valid,
+    Reused,
+}
+
+/// <summary>What trading a refresh token in found: its state, and for a known token its user and family.</summary>
+public sealed record RefreshTokenUse(RefreshTokenState State, string UserId = "", string Family = "");
 
 /// <summary>Rooms, memberships and read markers.</summary>
 public interface IRoomStore

@@ -152,5 +152,13 @@ internal static class PostgresSchema
             payload text NOT NULL,
             created_at timestamptz NOT NULL DEFAULT now());
         """,
+        // Refresh-token families, as in the SQLite schema's second version.
+        """
+        ALTER TABLE refresh_tokens ADD COLUMN family text NOT NULL DEFAULT '';
+        ALTER TABLE refresh_tokens ADD COLUMN used_at bigint;
+        UPDATE refresh_tokens SET family = encode(token_hash, 'hex');
+        CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family);
+        CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id, expires_at);
+        """,
     ];
 }

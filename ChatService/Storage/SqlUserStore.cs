@@ -46,18 +46,47 @@ public sealed class SqlUserStore(ISqlDatabase database) : IUserStore
     public Task SetLastSeenAsync(string userId, DateTimeOffset lastSeen, CancellationToken cancellationToken = default) =>
         database.ExecuteAsync("UPDATE users SET last_seen = @at WHERE id = @id;", cancellationToken, ("@at", lastSeen.Millis()), ("@id", userId));
 
-    public Task StoreRefreshTokenAsync(byte[] tokenHash, string userId, DateTimeOffset expiresAt, CancellationToken cancellationToken = default) =>
-        database.ExecuteAsync(
-            "INSERT INTO refresh_tokens (token_hash, user_id, expires_at) VALUES (@hash, @user, @expires);",
-            cancellationToken, ("@hash", tokenHash), ("@user", userId), ("@expires", expiresAt.Millis()));
-
-    public async Task<string?> ConsumeRefreshTokenAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    public async Task StoreRefreshTokenAsync(byte[] tokenHash, string userId, string family, DateTimeOffset expiresAt, CancellationToken cancellationToken = default)
     {
-        var consumed = await database.QueryAsync(
-            "DELETE FROM refresh_tokens WHERE token_hash = @hash RETURNING user_id, expires_at;",
-            reader => (UserId: reader.GetString(0), ExpiresAt: reader.GetInt64(1)), cancellationToken, ("@hash", tokenHash)).ConfigureAwait(false);
-        return consumed is [var token] && token.ExpiresAt > now.Millis() ? token.UserId : null;
+        await database.ExecuteAsync(
+            "INSERT INTO refresh_tokens (token_hash, user_id, family, expires_at) VALUES (@hash, @user, @family, @expires);",
+            cancellationToken, ("@hash", tokenHash), ("@user", userId), ("@family", family), ("@expires", expiresAt.Millis())).ConfigureAwait(false);
+        // Used tokens stay until they expire, so a copy replayed later is still recognised; then they can go.
+        await database.ExecuteAsync(
+            "DELETE FROM refresh_tokens WHERE user_id = @user AND expires_at < @now;",
+            cancellationToken, ("@user", userId), ("@now", DateTimeOffset.UtcNow.Millis())).ConfigureAwait(false);
     }
+
+    public async Task<RefreshTokenUse> UseRefreshTokenAsync(byte[] tokenHash, DateTimeOffset now, CancellationToken cancellationToken = default)
+    {
+        // Only the first use finds used_at empty, so two racing uses cannot both succeed.
+        var first = await database.QueryAsync(
+            "UPDATE refresh_tokens SET used_at = @now WHERE token_hash = @hash AND used_at IS NULL RETURNING user_id, family, expires_at;",
+            ReadUse, cancellationToken, ("@hash", tokenHash), ("@now", now.Millis())).ConfigureAwait(false);
+        if (first is [var token])
+        {
+            return token.ExpiresAt > now.Millis() ? token.Use with { State = RefreshTokenState.Valid } : token.Use with { State = RefreshTokenState.Expired };
+        }
+
+        var again = await RevokeRefreshFamilyAsync(tokenHash, cancellationToken).ConfigureAwait(false);
+        return again is null ? new RefreshTokenUse(RefreshTokenState.Unknown) : again with { State = RefreshTokenState.Reused };
+    }
+
+    public async Task<RefreshTokenUse?> RevokeRefreshFamilyAsync(byte[] tokenHash, CancellationToken cancellationToken = default)
+    {
+        var known = await database.QueryAsync(
+            "SELECT user_id, family, expires_at FROM refresh_tokens WHERE token_hash = @hash;", ReadUse, cancellationToken, ("@hash", tokenHash)).ConfigureAwait(false);
+        if (known is not [var token])
+        {
+            return null;
+        }
+
+        await database.ExecuteAsync("DELETE FROM refresh_tokens WHERE family = @family;", cancellationToken, ("@family", token.Use.Family)).ConfigureAwait(false);
+        return token.Use;
+    }
+
+    private static (RefreshTokenUse Use, long ExpiresAt) ReadUse(DbDataReader reader) =>
+        (new RefreshTokenUse(RefreshTokenState.Valid, reader.GetString(0), reader.GetString(1)), reader.GetInt64(2));
 
     internal static string NameKey(string name) => name.ToLowerInvariant();
 

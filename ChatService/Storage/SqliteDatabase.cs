@@ -205,5 +205,13 @@ internal static class SchemaMigrations
             PRIMARY KEY (room_id, seq)) WITHOUT ROWID;
         CREATE UNIQUE INDEX messages_by_client_id ON messages(sender_id, client_msg_id);
         """,
+        // Refresh-token families: a traded token is kept (used_at) so that its reuse is recognised and revokes its family.
+        """
+        ALTER TABLE refresh_tokens ADD COLUMN family TEXT NOT NULL DEFAULT '';
+        ALTER TABLE refresh_tokens ADD COLUMN used_at INTEGER;
+        UPDATE refresh_tokens SET family = lower(hex(token_hash));
+        CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family);
+        CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id, expires_at);
+        """,
     ];
 }

@@ -61,6 +61,15 @@ export class Auth {
     if (this.saved && this.saved.accessExpiresAt - Date.now() < marginMs) await this.refresh();
   }
 
+  /** Ends this sign-in on the server too (its tokens stop working, its streams end), then forgets it here. */
+  async logout(): Promise<void> {
+    const current = this.saved;
+    this.signOut();
+    if (!current) return;
+    // Signing out here is what the user asked for, reachable server or not; its tokens expire anyway.
+    await this.api().auth.logout({ refreshToken: current.refreshToken }).catch((error: unknown) => console.warn("logout", error));
+  }
+
   signOut(): void {
     this.saved = null;
     this.storage.removeItem(storageKey);

@@ -68,7 +68,9 @@ export class Controller {
 
   signOut(reason = ""): void {
     this.end();
-    this.auth.signOut();
+    // Asked for by the user (no reason): end the sign-in on the server too; otherwise the server ended it.
+    if (reason === "") void this.auth.logout();
+    else this.auth.signOut();
     this.store.reset();
     this.signInError = reason;
     this.store.changed();

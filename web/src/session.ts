@@ -252,15 +252,25 @@ export class ChatSession {
   }
 
   /**
-   * A Subscribe stream keeps the token it was opened with and ends when that expires (only Connect
-   * can take a new one in-band). So shortly before, refresh the token and reopen; rooms resume.
+   * A Subscribe stream ends when the token it runs on expires. So shortly before, refresh the token
+   * and hand the new one to the session (RefreshSession): the stream stays, with no leave and join
+   * for the others in its rooms. Only if that fails is the stream reopened; rooms resume.
    */
   private scheduleRenewal(expiresAt: number): void {
     clearTimeout(this.renewTimer);
     const delay = Math.max(5_000, expiresAt - Date.now() - 60_000);
     this.renewTimer = setTimeout(() => {
+      const sessionId = this.sessionId;
       this.auth.refresh().then(
-        () => this.reconnectNow(),
+        async () => {
+          try {
+            const { tokenRefreshed } = await this.api.chat.refreshSession({ sessionId });
+            if (sessionId === this.sessionId) this.scheduleRenewal(tokenRefreshed?.expiresAt ? timestampMs(tokenRefreshed.expiresAt) : this.auth.accessExpiresAt);
+          } catch {
+            // The session is gone or refused the token: a new stream picks up where this one was.
+            if (sessionId === this.sessionId) this.reconnectNow();
+          }
+        },
         (error) => {
           if (errorCode(error) === Code.Unauthenticated) this.events.signedOut("Your session expired; sign in again.");
         },

@@ -2,6 +2,7 @@
 // connection state. Frames from the stream are applied here; views read it and re-render on change.
 import { type Joined, ResumeResult, type SendAck, type ServerLimits } from "./gen/chat/v1/chat_pb";
 import { type ChatMessage, type Presence, PresenceStatus, RoomKind, type RoomSummary, type User } from "./gen/chat/v1/types_pb";
+import { visible } from "./text";
 
 export type ConnectionState = "connecting" | "online" | "reconnecting" | "offline";
 
@@ -285,7 +286,7 @@ export class Store {
 
   /** Display name of a room: the other user for direct rooms ("dm:<a>:<b>"). */
   roomLabel(room: Room): string {
-    if (room.kind !== RoomKind.DIRECT) return room.title || room.id;
+    if (room.kind !== RoomKind.DIRECT) return visible(room.title || room.id);
     const me = this.me?.name.toLowerCase();
     const names = room.id.slice(3).split(":");
     return names.find((n) => n !== me) ?? names[0] ?? room.id;

@@ -1,5 +1,6 @@
 // The message box: Enter sends, Shift+Enter starts a new line; typing is reported while text is entered.
 import type { Controller } from "../controller";
+import { codePoints } from "../text";
 import { h } from "./dom";
 import type { View } from "./login";
 
@@ -12,6 +13,12 @@ export function composerView(controller: Controller): View & { focus(): void } {
 
   const submit = (): void => {
     if (text.value.trim() === "") return;
+    // Counted as the server counts (code points); a textarea's maxlength counts UTF-16 units.
+    const length = codePoints(text.value);
+    if (length > store.limits.maxTextLength) {
+      store.toast("error", "Message too long", `It is ${length} characters; the limit is ${store.limits.maxTextLength}.`);
+      return;
+    }
     controller.send(text.value);
     text.value = "";
   };
@@ -31,7 +38,6 @@ export function composerView(controller: Controller): View & { focus(): void } {
     update() {
       const room = store.activeRoom ? store.rooms.get(store.activeRoom) : undefined;
       form.hidden = room === undefined;
-      text.maxLength = store.limits.maxTextLength;
     },
   };
 }

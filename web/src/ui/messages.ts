@@ -5,6 +5,7 @@ import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Controller } from "../controller";
 import type { ChatMessage } from "../gen/chat/v1/types_pb";
 import type { PendingSend } from "../state";
+import { visible } from "../text";
 import { h, reconcile, setText } from "./dom";
 import type { View } from "./login";
 
@@ -96,7 +97,7 @@ function messageItem(message: ChatMessage, mine: boolean): HTMLElement {
     ),
     message.deleted
       ? h("p", { class: "text deleted" }, "This message was deleted.")
-      : h("p", { class: "text" }, message.text),
+      : h("p", { class: "text" }, visible(message.text)),
   );
 }
 
@@ -109,7 +110,7 @@ function pendingItem(pending: PendingSend, controller: Controller): HTMLElement 
   }[pending.status];
   return h("li", { class: `msg mine pending ${pending.status}`, "data-pending": pending.status },
     h("div", { class: "meta" }, h("span", { class: "sender" }, controller.store.me?.name ?? "me"), h("span", { class: "state" }, state)),
-    h("p", { class: "text" }, pending.text),
+    h("p", { class: "text" }, visible(pending.text)),
     pending.status === "failed"
       ? h("div", { class: "row" },
           h("button", { type: "button", onclick: () => controller.retrySend(pending.clientMsgId) }, "Retry"),

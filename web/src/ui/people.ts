@@ -2,6 +2,7 @@
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Controller } from "../controller";
 import { type Presence, PresenceStatus } from "../gen/chat/v1/types_pb";
+import { visible } from "../text";
 import { h, reconcile } from "./dom";
 import type { View } from "./login";
 
@@ -22,7 +23,7 @@ export function peopleView(controller: Controller, onPicked: () => void): View {
   const describe = (p: Presence): string => {
     const status = statusNames[p.status] ?? "offline";
     if (status === "offline" && p.lastSeen) return `offline · last seen ${seenFormat.format(timestampDate(p.lastSeen))}`;
-    return p.statusText ? `${status} · ${p.statusText}` : status;
+    return p.statusText ? `${status} · ${visible(p.statusText)}` : status;
   };
 
   const item = (p: Presence): HTMLElement => {

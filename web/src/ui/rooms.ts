@@ -58,7 +58,7 @@ export function sidebarView(controller: Controller, onPicked: () => void): View 
 
 function createForm(controller: Controller, onPicked: () => void): HTMLElement {
   const id = h("input", { name: "room-id", id: "new-room-id", required: true, maxlength: 64, pattern: "[a-z0-9_\\-]+", placeholder: "e.g. general" });
-  const title = h("input", { name: "room-title", id: "new-room-title", maxlength: 100, placeholder: "optional" });
+  const title = h("input", { name: "room-title", id: "new-room-title", placeholder: "optional" });
   const isPrivate = h("input", { type: "checkbox", name: "private", id: "new-room-private" });
   const form = h("form", { class: "create-room stacked" },
     h("label", { for: "new-room-id" }, "Room id (a–z, 0–9, - and _)"), id,
@@ -95,8 +95,8 @@ function directForm(controller: Controller, onPicked: () => void): HTMLElement {
 }
 
 function broadcastForm(controller: Controller): HTMLElement {
-  const title = h("input", { name: "broadcast-title", id: "broadcast-title", required: true, maxlength: 100 });
-  const body = h("textarea", { name: "broadcast-body", id: "broadcast-body", rows: 2, maxlength: 1000 });
+  const title = h("input", { name: "broadcast-title", id: "broadcast-title", required: true });
+  const body = h("textarea", { name: "broadcast-body", id: "broadcast-body", rows: 2 });
   const form = h("form", { class: "broadcast stacked" },
     h("label", { for: "broadcast-title" }, "Title"), title,
     h("label", { for: "broadcast-body" }, "Text"), body,

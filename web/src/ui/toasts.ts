@@ -1,6 +1,7 @@
 // Notifications, admin broadcasts and errors, shown briefly in a corner. Escape dismisses the newest.
 import type { Controller } from "../controller";
 import type { Toast } from "../state";
+import { visible } from "../text";
 import { h, reconcile } from "./dom";
 import type { View } from "./login";
 
@@ -9,7 +10,7 @@ export function toastsView(controller: Controller): View {
   const el = h("div", { class: "toasts", id: "toasts", role: "status", "aria-live": "polite" });
   const item = (t: Toast): HTMLElement =>
     h("div", { class: `toast ${t.kind}`, "data-kind": t.kind },
-      h("div", { class: "toast-body" }, h("strong", { class: "toast-title" }, t.title), t.body ? h("p", {}, t.body) : null),
+      h("div", { class: "toast-body" }, h("strong", { class: "toast-title" }, visible(t.title)), t.body ? h("p", {}, visible(t.body)) : null),
       h("button", { type: "button", class: "close", "aria-label": "Dismiss", onclick: () => store.dismissToast(t.id) }, "×"));
 
   document.addEventListener("keydown", (e) => {
