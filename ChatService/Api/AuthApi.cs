@@ -56,7 +56,7 @@ public sealed partial class AuthApi(
 
     private async Task<RegisterResponse> RegisterAsync(RegisterRequest request, string address, CancellationToken cancellationToken)
     {
-        RefuseWhileLocked(account: null, address);
+        await RefuseWhileLockedAsync(account: null, address, cancellationToken).ConfigureAwait(false);
         UserRecord user;
         try
         {
@@ -78,10 +78,10 @@ public sealed partial class AuthApi(
         {
             // No account can have such a name, and the pattern is public: nothing to hide, nothing to hash.
             guard.Failed(address);
-            throw new ChatException(ChatErrorCode.Unauthenticated, WrongCredentials);
+            throw await SlowRefusalAsync(new ChatException(ChatErrorCode.Unauthenticated, WrongCredentials), cancellationToken).ConfigureAwait(false);
         }
 
-        RefuseWhileLocked(request.UserName, address);
+        await RefuseWhileLockedAsync(request.UserName, address, cancellationToken).ConfigureAwait(false);
         var user = await users.FindByNameAsync(request.UserName).ConfigureAwait(false);
         // An unknown name costs a hash too, so the answer takes as long as a wrong password's.
         var matches = await HashAsync(
@@ -153,12 +153,14 @@ public sealed partial class AuthApi(
         return new Tokens { AccessToken = access, AccessTokenExpiresAt = Timestamp.FromDateTimeOffset(expires), RefreshToken = refresh };
     }
 
-    private void RefuseWhileLocked(string? account, string address)
+    private async Task RefuseWhileLockedAsync(string? account, string address, CancellationToken cancellationToken)
     {
         if (guard.WaitBeforeTry(account, address) is { } wait)
         {
             var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)).ToString(CultureInfo.InvariantCulture);
-            throw new ChatException(ChatErrorCode.ResourceExhausted, $"Too many failed attempts from here or for this account; try again in {seconds} s.", wait);
+            throw await SlowRefusalAsync(
+                new ChatException(ChatErrorCode.ResourceExhausted, $"Too many failed attempts from here or for this account; try again in {seconds} s.", wait),
+                cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -167,7 +169,20 @@ public sealed partial class AuthApi(
         var (ran, result) = await guard.HashAsync(hash, cancellationToken).ConfigureAwait(false);
         return ran
             ? result
-            : throw new ChatException(ChatErrorCode.ResourceExhausted, "The server is busy checking other passwords; try again in a second.", TimeSpan.FromSeconds(1));
+            : throw await SlowRefusalAsync(
+                new ChatException(ChatErrorCode.ResourceExhausted, "The server is busy checking other passwords; try again in a second.", TimeSpan.FromSeconds(1)),
+                cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A refusal that costs no hash still waits before it is sent: answered at once, 64 guessing loops
+    /// came back some 3,900 times a second, and those calls alone took the CPU from chat traffic
+    /// (History p99 116 ms during the flood; bench/auth-results.md). A wait costs only a timer.
+    /// </summary>
+    private async Task<ChatException> SlowRefusalAsync(ChatException refusal, CancellationToken cancellationToken)
+    {
+        await Task.Delay(options.RefusalDelay, time, cancellationToken).ConfigureAwait(false);
+        return refusal;
     }
 
     private static string ClientAddress(ServerCallContext context)

@@ -23,6 +23,9 @@ public sealed class AuthOptions
     /// <summary>Failed logins and registrations for taken names one client address may have before it must wait.</summary>
     public FailureAllowance AddressFailures { get; set; } = new() { Burst = 50, PerMinute = 30 };
 
+    /// <summary>How long a refused login or registration (locked out, hash queue full, impossible name) waits before its answer.</summary>
+    public TimeSpan RefusalDelay { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>Password hashes computed at once; 0: half the cores, at least one.</summary>
     public int ConcurrentPasswordHashes { get; set; }
 

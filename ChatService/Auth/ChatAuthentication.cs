@@ -13,14 +13,14 @@ public static class ChatAuthentication
     public static IServiceCollection AddChatAuthentication(this IServiceCollection services)
     {
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
-        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService>((options, tokens) =>
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme).Configure<TokenService, RevokedSignIns>((options, tokens, revoked) =>
         {
             options.TokenValidationParameters = tokens.ValidationParameters;
             // Keep the token's own claim names (sub, name, role) instead of mapping them to XML URIs.
             options.MapInboundClaims = false;
             // Nothing reads the raw token back from the ticket; a stream would hold it for its whole life.
             options.SaveToken = false;
-            options.Events = new JwtBearerEvents { OnTokenValidated = CompactPrincipal };
+            options.Events = new JwtBearerEvents { OnTokenValidated = context => CompactPrincipal(context, revoked) };
         });
         services.AddSingleton<IAuthorizationHandler, RoleRequirementHandler>();
         services.AddAuthorizationBuilder()
@@ -29,11 +29,11 @@ public static class ChatAuthentication
         return services;
     }
 
-    private static Task CompactPrincipal(TokenValidatedContext context)
+    private static Task CompactPrincipal(TokenValidatedContext context, RevokedSignIns revoked)
     {
         if (context.Principal is { } principal && TokenService.FromClaims(principal) is { } user)
         {
-            if (context.HttpContext.RequestServices.GetRequiredService<RevokedSignIns>().IsRevoked(user.SignIn))
+            if (revoked.IsRevoked(user.SignIn))
             {
                 context.Fail(new SignInEndedException());
                 return Task.CompletedTask;

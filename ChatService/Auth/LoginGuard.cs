@@ -13,6 +13,7 @@ public sealed class LoginGuard : IDisposable
     private readonly PartitionedRateLimiter<string> _accountFailures;
     private readonly PartitionedRateLimiter<string> _addressFailures;
     private readonly ConcurrencyLimiter _hashing;
+    private readonly HashThreads _hashThreads;
     private readonly TimeSpan _accountPeriod;
     private readonly TimeSpan _addressPeriod;
 
@@ -20,9 +21,11 @@ public sealed class LoginGuard : IDisposable
     {
         (_accountFailures, _accountPeriod) = Create(options.AccountFailures);
         (_addressFailures, _addressPeriod) = Create(options.AddressFailures);
+        var concurrentHashes = options.ConcurrentPasswordHashes > 0 ? options.ConcurrentPasswordHashes : Math.Max(1, Environment.ProcessorCount / 2);
+        _hashThreads = new HashThreads(concurrentHashes);
         _hashing = new ConcurrencyLimiter(new ConcurrencyLimiterOptions
         {
-            PermitLimit = options.ConcurrentPasswordHashes > 0 ? options.ConcurrentPasswordHashes : Math.Max(1, Environment.ProcessorCount / 2),
+            PermitLimit = concurrentHashes,
             QueueLimit = Math.Max(0, options.PasswordHashQueue),
             QueueProcessingOrder = QueueProcessingOrder.OldestFirst,
         });
@@ -60,10 +63,7 @@ public sealed class LoginGuard : IDisposable
             return (false, default!);
         }
 
-        // On a thread of its own: ~150 ms of CPU on a pool thread would leave the 2-4 threads a small
-        // node starts with to everything else, and requests (chat or refused logins) would queue behind it.
-        var result = await Task.Factory.StartNew(hash, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-        return (true, result);
+        return (true, await _hashThreads.RunAsync(hash).ConfigureAwait(false));
     }
 
     public void Dispose()
@@ -71,6 +71,7 @@ public sealed class LoginGuard : IDisposable
         _accountFailures.Dispose();
         _addressFailures.Dispose();
         _hashing.Dispose();
+        _hashThreads.Dispose();
     }
 
     // Names are unique regardless of case, so "Alice" and "alice" share one allowance.

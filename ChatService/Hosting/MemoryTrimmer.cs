@@ -5,8 +5,8 @@ namespace ChatService.Hosting;
 /// <summary>
 /// Gives memory back after a crowd leaves. The GC collects when something allocates, and a node whose
 /// streams just dropped allocates almost nothing, so the heap that held those sessions stays committed
-/// (measured: 2,000 streams dropped at once left RSS ~100 MiB above the figure before them a minute
-/// later; bench/burst-results.md). Once the session count has fallen by at least
+/// (measured: 2,000 streams dropped at once left RSS 177 MiB above the figure before them a minute
+/// later; with this collection, 15 MiB, already 10 s after the drop; bench/burst-results.md). Once the session count has fallen by at least
 /// <see cref="ChatOptions.TrimMemoryAfterDrop"/> and to half its peak, one aggressive collection
 /// compacts the heap and returns the free part to the OS. It blocks for a few milliseconds per
 /// hundred MiB of heap, and runs only after such a drop.
