@@ -177,7 +177,7 @@ public sealed partial class AuthApi(
     /// <summary>
     /// A refusal that costs no hash still waits before it is sent: answered at once, 64 guessing loops
     /// came back some 3,900 times a second, and those calls alone took the CPU from chat traffic
-    /// (History p99 116 ms during the flood; bench/auth-results.md). A wait costs only a timer.
+    /// (History p99 116 ms during the flood, 14 ms with the wait; bench/auth-results.md). A wait costs only a timer.
     /// </summary>
     private async Task<ChatException> SlowRefusalAsync(ChatException refusal, CancellationToken cancellationToken)
     {
