@@ -5,7 +5,7 @@ namespace ChatService.Auth;
 /// <summary>
 /// What stands between a caller and PBKDF2. Failed logins spend an account's and a client address's
 /// allowance, so guessing stops after a few tries per account and a few dozen per address; and only a
-/// few hashes run at once, with a short queue that refuses at once when full, so a flood of logins
+/// few hashes run at once, with a short queue that refuses when full, so a flood of logins
 /// (each about 150 ms of CPU) cannot take every core away from chat traffic.
 /// </summary>
 public sealed class LoginGuard : IDisposable
