@@ -146,6 +146,56 @@ public sealed class ClusterTests
     }
 
     [TestMethod]
+    public async Task Send_StoreConnectionsDroppedWhileSending_RefusedAsUnavailableAndRetriesLeaveOneGaplessCopy()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        await using var pair = await cluster.AliceAndBobAsync();
+        var (alice, _, room, aliceOnFirst, bobOnSecond) = pair;
+        var database = new Npgsql.NpgsqlConnectionStringBuilder(cluster.ConnectionString).Database!;
+
+        var sending = Task.Run(async () =>
+        {
+            var replies = new List<(int N, ServerFrame Reply)>();
+            for (var n = 1; n <= 40; n++)
+            {
+                replies.Add((n, await aliceOnFirst.SendRawAsync(room, $"m{n}", $"k{n}")));
+            }
+
+            return replies;
+        });
+        var dropped = 0;
+        for (var i = 0; i < 3 && !sending.IsCompleted; i++)
+        {
+            await Task.Delay(30);
+            dropped += await PostgresServer.TerminateStoreConnectionsAsync(database);
+        }
+
+        var replies = await sending.WaitAsync(Patience);
+        var retried = 0;
+        foreach (var (n, reply) in replies.Where(r => r.Reply.FrameCase != ServerFrame.FrameOneofCase.SendAck))
+        {
+            Assert.AreEqual((int)StatusCode.Unavailable, reply.Error.Code, $"m{n}: {reply}");
+            var ack = await aliceOnFirst.SendRawAsync(room, $"m{n}", $"k{n}");
+            for (var attempt = 0; ack.FrameCase != ServerFrame.FrameOneofCase.SendAck && attempt < 20; attempt++)
+            {
+                await Task.Delay(100);
+                ack = await aliceOnFirst.SendRawAsync(room, $"m{n}", $"k{n}");
+            }
+
+            Assert.AreEqual(ServerFrame.FrameOneofCase.SendAck, ack.FrameCase, $"retry of m{n}: {ack}");
+            retried++;
+        }
+
+        var history = await cluster[1].Chat.HistoryAsync(new HistoryRequest { Room = room, Limit = 100 }, alice.Options()).ResponseAsync.WaitAsync(Patience);
+        var received = await bobOnSecond.WaitForCountAsync(f => f.Message?.Room == room, 40, Patience);
+        Console.WriteLine($"dropped {dropped} connections, {retried} sends refused and retried");
+        Assert.IsTrue(dropped > 0, "no store connection was open to end");
+        CollectionAssert.AreEquivalent(Enumerable.Range(1, 40).Select(n => $"m{n}").ToArray(), history.Messages.Select(m => m.Text).ToArray(), $"{retried} retried");
+        CollectionAssert.AreEqual(Enumerable.Range(1, 40).Select(n => (ulong)n).ToArray(), history.Messages.Select(m => m.Seq).ToArray());
+        CollectionAssert.AreEqual(history.Messages.Select(m => m.Seq).ToArray(), received.Select(f => f.Message.Seq).ToArray());
+    }
+
+    [TestMethod]
     public async Task Signals_ListenerConnectionDropped_MissedMessagesStillArriveInOrder()
     {
         await using var cluster = await TestCluster.StartAsync(2);

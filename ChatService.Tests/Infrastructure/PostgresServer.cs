@@ -42,6 +42,19 @@ internal static class PostgresServer
         return Convert.ToInt32(await kill.ExecuteScalarAsync());
     }
 
+    /// <summary>Ends every store connection to the database (all but the nodes' signal listeners), as a network drop would.</summary>
+    public static async Task<int> TerminateStoreConnectionsAsync(string database)
+    {
+        var server = await Started.Value;
+        await using var admin = new NpgsqlConnection(server.ConnectionString("postgres"));
+        await admin.OpenAsync();
+        await using var kill = new NpgsqlCommand(
+            "SELECT COUNT(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = @db AND application_name NOT LIKE 'chatgrpc-listener-%' AND pid <> pg_backend_pid();",
+            admin);
+        kill.Parameters.AddWithValue("db", database);
+        return Convert.ToInt32(await kill.ExecuteScalarAsync());
+    }
+
     /// <summary>
     /// Stops the server if this run started one. Called once the tests are done: a daemon left behind
     /// would outlive the run (and keep whatever file descriptors the test process had handed it).
