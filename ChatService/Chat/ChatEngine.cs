@@ -27,6 +27,9 @@ public sealed partial class ChatEngine(
 {
     private volatile bool _draining;
 
+    /// <summary>The send rate's admission for the pipeline, made once: a closure per send would be an allocation per message.</summary>
+    private Action<ChatUser>? _spendSendToken;
+
     public string StoreEpoch => messages.Epoch;
 
     public bool IsDraining => _draining;
@@ -156,9 +159,8 @@ public sealed partial class ChatEngine(
 
         var room = subscription.Room;
         // Taken only for a message that is new: a retry of a stored one costs the sender nothing.
-        var user = session.User;
-        var (message, duplicate) = await pipeline.AppendAsync(room, user, clientMsgId, request.Text, () => rateLimiter.Take(user.Id, "send", options.SendRate))
-            .ConfigureAwait(false);
+        _spendSendToken ??= user => rateLimiter.Take(user.Id, "send", options.SendRate);
+        var (message, duplicate) = await pipeline.AppendAsync(room, session.User, clientMsgId, request.Text, _spendSendToken).ConfigureAwait(false);
         if (message.RoomId != roomId)
         {
             throw new ChatException(ChatErrorCode.AlreadyExists,

@@ -10,10 +10,10 @@ public interface IMessagePipeline
 {
     /// <summary>
     /// Stores the message unless (sender, client_msg_id) is stored already, then answers that one.
-    /// <paramref name="admit"/> runs once the message is known to be new, before it takes a seq; it
+    /// <paramref name="admit"/> runs with the sender once the message is known to be new, before it takes a seq; it
     /// throws to refuse it (the rate limit), so retries of stored messages never reach it.
     /// </summary>
-    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action admit);
+    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action<ChatUser> admit);
 
     /// <summary>Brings the room's delivered seq up to the store's, before a joiner takes it as its watermark.</summary>
     Task CatchUpAsync(Room room);
@@ -27,7 +27,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
 {
     private readonly ConcurrentDictionary<(string Sender, string ClientMsgId), Task<StoredMessage>> _inflight = new();
 
-    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action admit)
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action<ChatUser> admit)
     {
         // One in-flight send per idempotency key across all rooms: a retry racing its original waits for
         // it instead of inserting twice. Once committed, the store's unique index answers retries.
@@ -50,7 +50,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
                 return (stored, true);
             }
 
-            admit();
+            admit(sender);
 
             StoredMessage message;
             Task committed;

@@ -19,7 +19,7 @@ public sealed class ClusterMessagePipeline(
 {
     private readonly ConcurrentDictionary<string, List<PendingSend>> _queued = new();
 
-    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action admit)
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action<ChatUser> admit)
     {
         try
         {
@@ -28,7 +28,7 @@ public sealed class ClusterMessagePipeline(
                 return (existing, true);
             }
 
-            admit();
+            admit(sender);
 
             var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow()));
             var queue = _queued.GetOrAdd(room.Id, _ => []);
