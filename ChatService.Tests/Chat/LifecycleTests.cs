@@ -57,6 +57,60 @@ public sealed class LifecycleTests
     }
 
     [TestMethod]
+    public async Task Join_ResumeLongBacklogWhileAnotherRoomIsLive_ReaderKeepsUpAndIsNotCutOff()
+    {
+        // The replay fills the outbox at the reader's pace; live frames for the reader's other rooms
+        // must still find room, or a client that reads as fast as it can is cut off as if it stalled.
+        // Live sends into the replayed room pile up meanwhile and must follow the replay in order.
+        const int outbox = 32;
+        await using var server = await ChatServerHost.StartAsync(new Dictionary<string, string?>
+        {
+            ["Chat:OutboxCapacity"] = outbox.ToString(),
+            ["Chat:SendRate:PerSecond"] = "100000",
+            ["Chat:SendRate:Burst"] = "100000",
+        });
+        var alice = await server.RegisterAsync();
+        var bob = await server.RegisterAsync();
+        var backlogRoom = await server.CreateRoomAsync(alice);
+        var liveRoom = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAsync(alice);
+        await a.JoinAsync(backlogRoom);
+        await a.JoinAsync(liveRoom);
+        const int backlog = 1500;
+        for (var i = 0; i < backlog; i++)
+        {
+            await a.SendAsync(backlogRoom, $"old {i}");
+        }
+
+        await using var b = await server.ConnectAsync(bob);
+        await b.JoinAsync(liveRoom);
+        using var stopLive = new CancellationTokenSource();
+        var liveSent = 0;
+        var live = Task.Run(async () =>
+        {
+            while (!stopLive.IsCancellationRequested)
+            {
+                await a.SendAsync(liveRoom, $"live {liveSent}");
+                await a.SendAsync(backlogRoom, $"new {liveSent}");
+                liveSent++;
+            }
+        });
+
+        var joined = await b.JoinAsync(backlogRoom, afterSeq: 1, epoch: b.Welcome.StoreEpoch);
+        await b.WaitForCountAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message && f.Message.Room == backlogRoom, backlog - 1, TimeSpan.FromSeconds(60));
+        stopLive.Cancel();
+        await live.WaitAsync(ChatServerHost.Timeout);
+        await b.WaitForCountAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message && f.Message.Room == liveRoom, liveSent);
+        await b.WaitForCountAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message && f.Message.Room == backlogRoom, backlog - 1 + liveSent);
+
+        Assert.AreEqual(ResumeResult.Complete, joined.Resume);
+        Assert.IsNull(b.EndStatus, $"the stream ended: {b.EndStatus}");
+        Assert.IsTrue(liveSent > 0, "live messages were sent during the replay");
+        CollectionAssert.AreEqual(Enumerable.Range(2, backlog - 1 + liveSent).Select(i => (ulong)i).ToArray(), b.Messages(backlogRoom).Select(m => m.Seq).ToArray());
+        CollectionAssert.AreEqual(Enumerable.Range(1, liveSent).Select(i => (ulong)i).ToArray(), b.Messages(liveRoom).Select(m => m.Seq).ToArray());
+    }
+
+    [TestMethod]
     public async Task Stop_WithConnectedClients_DrainingFrameThenUnavailableAndAckedMessagesStored()
     {
         var server = await ChatServerHost.StartAsync();

@@ -50,6 +50,30 @@ public sealed class OutboxTests
     }
 
     [TestMethod]
+    public async Task EnqueueWhenSpaceAsync_HalfFull_WaitsAndLeavesLiveDurableFramesTheirShare()
+    {
+        var outbox = new Outbox(8);
+        for (var i = 0; i < 4; i++)
+        {
+            Assert.IsTrue(await outbox.EnqueueWhenSpaceAsync(Durable, CancellationToken.None).AsTask().WaitAsync(TimeSpan.FromSeconds(5)));
+        }
+
+        var paced = outbox.EnqueueWhenSpaceAsync(Durable, CancellationToken.None).AsTask();
+        await Task.Delay(50);
+        Assert.IsFalse(paced.IsCompleted, "a paced producer must stop at half");
+        Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Ephemeral), "ephemeral frames still fit below three quarters");
+        Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Ephemeral));
+        Assert.AreEqual(EnqueueResult.Dropped, outbox.TryEnqueue(Ephemeral), "three quarters full: no more ephemeral frames");
+        Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Durable));
+        Assert.AreEqual(EnqueueResult.Queued, outbox.TryEnqueue(Durable));
+        Assert.AreEqual(EnqueueResult.Overflow, outbox.TryEnqueue(Durable));
+
+        outbox.DrainTo(new List<OutboundFrame>(), 8);
+        Assert.IsTrue(await paced.WaitAsync(TimeSpan.FromSeconds(5)));
+        Assert.AreEqual(1, outbox.Count);
+    }
+
+    [TestMethod]
     public async Task Complete_WithDiscard_ReaderStopsAtOnceDespiteQueuedFrames()
     {
         var outbox = new Outbox(8);

@@ -15,12 +15,18 @@ public enum EnqueueResult
 }
 
 /// <summary>
-/// A connection's bounded queue of frames, read by its one writer loop. Ephemeral frames may fill at
-/// most half of it and are dropped beyond that; a durable frame that finds it full reports Overflow,
-/// and the connection is ended rather than allowed to grow without bound.
+/// A connection's bounded queue of frames, read by its one writer loop. A durable frame that finds it
+/// full reports Overflow, and the connection is ended rather than allowed to grow without bound. The
+/// other producers leave live durable frames a share that is always free: ephemeral frames are dropped
+/// once they hold half or the queue is three quarters full, and paced producers (replays) wait while it
+/// is half full. Without that share a replay would keep the queue full at the reader's pace and the
+/// next live message for another room would cut off a reader that is keeping up.
 /// </summary>
 public sealed class Outbox(int capacity)
 {
+    private readonly int _ephemeralLimit = capacity / 2;
+    private readonly int _sharedLimit = capacity - capacity / 4;
+    private readonly int _pacedLimit = Math.Max(1, capacity / 2);
     private readonly object _gate = new();
     private readonly Queue<OutboundFrame> _queue = new();
     private readonly ReaderSignal _readable = new();
@@ -51,7 +57,7 @@ public sealed class Outbox(int capacity)
                 return EnqueueResult.Closed;
             }
 
-            if (!frame.Durable && (_ephemeral >= capacity / 2 || _queue.Count >= capacity))
+            if (!frame.Durable && (_ephemeral >= _ephemeralLimit || _queue.Count >= _sharedLimit))
             {
                 return EnqueueResult.Dropped;
             }
@@ -78,7 +84,7 @@ public sealed class Outbox(int capacity)
         return EnqueueResult.Queued;
     }
 
-    /// <summary>Queues a durable frame, waiting for room instead of overflowing. Used to replay history at the reader's pace.</summary>
+    /// <summary>Queues a durable frame once the queue is less than half full, at the reader's pace. Used to replay history.</summary>
     public async ValueTask<bool> EnqueueWhenSpaceAsync(OutboundFrame frame, CancellationToken cancellationToken)
     {
         bool wake;
@@ -92,7 +98,7 @@ public sealed class Outbox(int capacity)
                     return false;
                 }
 
-                if (_queue.Count < capacity)
+                if (_queue.Count < _pacedLimit)
                 {
                     _queue.Enqueue(frame);
                     wake = _readable.Disarm();

@@ -88,19 +88,31 @@ public sealed class RoomSubscription(Session session, Room room, int bufferLimit
         }
     }
 
-    /// <summary>Ends the replay phase: buffered live frames go out after the replayed ones. Called under the fan-out lock.</summary>
-    public void GoLive()
+    /// <summary>
+    /// Ends the replay phase if at most <paramref name="maxAtOnce"/> live frames are buffered: they go out
+    /// after the replayed ones and null is returned. Otherwise hands back the buffered frames, to be
+    /// queued at the reader's pace, and keeps buffering. Called under the fan-out lock.
+    /// </summary>
+    public List<OutboundFrame>? GoLiveOrTakeBuffered(int maxAtOnce)
     {
         var pending = _pending;
-        _pending = null;
         if (pending is null)
         {
-            return;
+            return null;
         }
 
+        if (pending.Count > maxAtOnce)
+        {
+            _pending = [];
+            return pending;
+        }
+
+        _pending = null;
         foreach (var frame in pending)
         {
             Session.Send(frame);
         }
+
+        return null;
     }
 }

@@ -66,10 +66,7 @@ public sealed class RoomMembership(
                 await ReplayAsync(session, room, request.AfterSeq, watermark).ConfigureAwait(false);
             }
 
-            lock (room.FanoutLock)
-            {
-                subscription.GoLive();
-            }
+            await GoLiveAsync(session, subscription).ConfigureAwait(false);
 
             if (firstForUser)
             {
@@ -134,6 +131,36 @@ public sealed class RoomMembership(
             }
 
             next = batch[^1].Seq;
+        }
+    }
+
+    /// <summary>
+    /// Live frames buffered during a long replay can be many; they follow it at the reader's pace until
+    /// few enough are left to queue at once (a quarter of the outbox, which the outbox keeps free for them).
+    /// </summary>
+    private async Task GoLiveAsync(Session session, RoomSubscription subscription)
+    {
+        var maxAtOnce = Math.Max(1, options.OutboxCapacity / 4);
+        while (true)
+        {
+            List<OutboundFrame>? buffered;
+            lock (subscription.Room.FanoutLock)
+            {
+                buffered = subscription.GoLiveOrTakeBuffered(maxAtOnce);
+            }
+
+            if (buffered is null)
+            {
+                return;
+            }
+
+            foreach (var frame in buffered)
+            {
+                if (!await session.Outbox.EnqueueWhenSpaceAsync(frame, session.Closing).ConfigureAwait(false))
+                {
+                    return;
+                }
+            }
         }
     }
 
