@@ -26,44 +26,33 @@ publish_ours "$OURS_DIR"
 # Production settings, except a cheap password hash (the soak registers a few hundred users) and
 # access tokens that outlive the run (token refresh has its own tests).
 start_ours ours "$OURS_DIR" CHAT_Auth__PasswordIterations=1000 CHAT_Auth__AccessTokenLifetime=02:00:00
+# Live managed heap at half time and a minute before the end, if dotnet-gcdump is installed: RSS can
+# grow while garbage waits for a full collection; the live heap shows whether anything is kept. Each
+# dump forces a full GC (RSS before and after it is recorded too) and pauses the server briefly.
+HEAPS="$ROOT/bench/soak-heaps.jsonl"
+: >"$HEAPS"
+heap_at() { # seconds-to-wait minute-label
+  sleep "$1"
+  local before after bytes
+  before=$(awk '/VmRSS/{print $2}' "/proc/$SERVER_PID/status")
+  dotnet-gcdump collect -p "$SERVER_PID" -o "$WORK/heap.gcdump" >/dev/null 2>&1 || return 0
+  after=$(awk '/VmRSS/{print $2}' "/proc/$SERVER_PID/status")
+  bytes=$(dotnet-gcdump report "$WORK/heap.gcdump" 2>/dev/null | awk '/GC Heap bytes/{gsub(",","",$1); print $1; exit}')
+  printf '{"minute":%s,"liveHeapMiB":%s,"rssBeforeMiB":%s,"rssAfterMiB":%s}\n' "$2" \
+    "$(awk "BEGIN{printf \"%.1f\", $bytes/1048576}")" "$((before / 1024))" "$((after / 1024))" >>"$HEAPS"
+}
+if command -v dotnet-gcdump >/dev/null; then
+  (heap_at $((MINUTES * 30)) $((MINUTES / 2)) && heap_at $((MINUTES * 30 - 60)) $((MINUTES - 1))) &
+fi
 # shellcheck disable=SC2086
 timeout $((MINUTES * 60 + 600)) node "$NODE_DIR/soak.js" --address="127.0.0.1:$SERVER_PORT" --pid="$SERVER_PID" \
   --minutes="$MINUTES" ${BENCH_SOAK_ARGS:-} >"$RESULTS"
+wait
 stop_server
 if grep -qiE 'unhandled|fail|crit' "$WORK/ours.log"; then
   log "the server logged failures:"
   grep -iE 'unhandled|fail|crit' "$WORK/ours.log" | head -20 >&2
 fi
 
-node - "$RESULTS" >"$ROOT/bench/soak-results.md" <<'EOF'
-const fs = require('fs');
-const r = JSON.parse(fs.readFileSync(process.argv[2], 'utf8').trim());
-const s = r.samples;
-const near = (t) => s.reduce((best, x) => (Math.abs(x.t - t) < Math.abs(best.t - t) ? x : best));
-const median = (xs) => { const v = [...xs].sort((a, b) => a - b); return v[Math.floor(v.length / 2)]; };
-const span = (from, to, key) => median(s.filter((x) => x.t >= from && x.t <= to).map((x) => x[key]));
-const end = s[s.length - 1].t;
-const early = [180, 480]; // minutes 3-8: after warm-up
-const late = [end - 300, end];
-const out = ['# Soak (bench/soak.sh)', ''];
-out.push(`One run, ${new Date().toISOString().slice(0, 10)}, ${r.minutes} minutes: ${r.receivers} receivers (two rooms each), ${r.senders} senders and ${r.stalled} stalled readers (half the rooms each, 150 s of every 180 s not reading) in ${r.rooms} rooms; ${r.rate} messages/s; ${r.churn} connections a second dropped (TCP reset or cancel) and back 0-2 s later, resuming after their last seq or resending unacked sends with the same client_msg_id.`, '');
-out.push('| minute | server RSS, MiB | threads | open handles | server CPU, % | sends acked | deliveries | ack p99, ms | delivery p50 / p99, ms |');
-out.push('|---:|---:|---:|---:|---:|---:|---:|---:|---:|');
-for (let m = 1; m * 60 <= end + 5; m += m < 5 ? 1 : 5) {
-  const x = near(m * 60);
-  out.push(`| ${m} | ${x.rssMiB} | ${x.threads} | ${x.handles} | ${x.cpuPct} | ${x.acked} | ${x.delivered} | ${x.ackP99 ?? '-'} | ${x.deliveryP50 ?? '-'} / ${x.deliveryP99 ?? '-'} |`);
-}
-out.push('', '| over the run | minutes 3-8 (median) | last 5 minutes (median) | last ÷ early | max |', '|---|---:|---:|---:|---:|');
-for (const [key, name] of [['rssMiB', 'server RSS, MiB'], ['threads', 'threads'], ['handles', 'open handles'], ['cpuPct', 'server CPU, %'], ['deliveryP99', 'delivery p99, ms']]) {
-  const a = span(early[0], early[1], key);
-  const b = span(late[0], late[1], key);
-  out.push(`| ${name} | ${a} | ${b} | ${(b / a).toFixed(2)}× | ${Math.max(...s.map((x) => x[key] ?? 0))} |`);
-}
-const c = r.counts;
-const v = r.verdict;
-out.push('', `Traffic: ${c.sent} messages sent, ${c.acked} acked, ${c.delivered} deliveries; ${c.drops} connections dropped by the clients, ${c.cutByServer} stalled readers cut off by the server, ${c.reconnects} reconnects; ${c.resent} resends after drops, ${c.retriedOnPurpose} deliberate retries of acked sends.`);
-out.push('', `Stream ends the clients did not cause (gRPC status or reset code: count): ${JSON.stringify(c.ends)}. Per-frame errors: ${JSON.stringify(c.errors)}.`);
-out.push('', `Verdict: ${v.ok ? 'pass' : 'FAIL'}: lost ${v.lost}, seen twice ${v.duplicates}, stored twice ${v.storedTwice}, seq holes ${v.seqHoles}, sends never acked ${v.unacked}, wrong text ${v.wrongText}, retries not answered with the stored seq ${v.retryMismatch}, resumes not complete ${v.resumesIncomplete}, members behind at the end ${v.laggingAtEnd}.`);
-process.stdout.write(out.join('\n') + '\n');
-EOF
+node "$NODE_DIR/soak-report.js" "$RESULTS" "$HEAPS" >"$ROOT/bench/soak-results.md"
 cat "$ROOT/bench/soak-results.md"

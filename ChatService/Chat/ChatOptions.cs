@@ -13,7 +13,7 @@ public sealed class ChatOptions
 
     public int MaxConnectionsPerUser { get; set; } = 20;
 
-    /// <summary>Frames queued per connection before a slow reader is cut off (typing and presence may use half).</summary>
+    /// <summary>Frames queued per connection before a slow reader is cut off (typing and presence may use half, a replay half).</summary>
     public int OutboxCapacity { get; set; } = 1024;
 
     /// <summary>How long a user with no connections stays online, so a reconnect does not flap.</summary>
