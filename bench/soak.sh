@@ -41,13 +41,15 @@ heap_at() { # seconds-to-wait minute-label
   printf '{"minute":%s,"liveHeapMiB":%s,"rssBeforeMiB":%s,"rssAfterMiB":%s}\n' "$2" \
     "$(awk "BEGIN{printf \"%.1f\", $bytes/1048576}")" "$((before / 1024))" "$((after / 1024))" >>"$HEAPS"
 }
-if command -v dotnet-gcdump >/dev/null; then
+HEAP_PID=""
+if command -v dotnet-gcdump >/dev/null && [ "$MINUTES" -ge 4 ]; then
   (heap_at $((MINUTES * 30)) $((MINUTES / 2)) && heap_at $((MINUTES * 30 - 60)) $((MINUTES - 1))) &
+  HEAP_PID=$!
 fi
 # shellcheck disable=SC2086
 timeout $((MINUTES * 60 + 600)) node "$NODE_DIR/soak.js" --address="127.0.0.1:$SERVER_PORT" --pid="$SERVER_PID" \
   --minutes="$MINUTES" ${BENCH_SOAK_ARGS:-} >"$RESULTS"
-wait
+if [ -n "$HEAP_PID" ]; then wait "$HEAP_PID" || true; fi
 stop_server
 if grep -qiE 'unhandled|fail|crit' "$WORK/ours.log"; then
   log "the server logged failures:"

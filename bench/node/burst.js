@@ -10,6 +10,7 @@
 const fs = require('fs');
 const http2 = require('http2');
 const { grpc, chatv1, packageDefinition } = require('./chatproto');
+const grpcFrames = require('./grpcframes');
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const address = args.address;
@@ -27,13 +28,7 @@ function sample() {
   return { rssMiB: Number((field('VmRSS') / 1024).toFixed(1)), threads: field('Threads') };
 }
 
-function frame(message) {
-  const body = connect.requestSerialize(message);
-  const out = Buffer.alloc(5 + body.length);
-  out.writeUInt32BE(body.length, 1);
-  body.copy(out, 5);
-  return out;
-}
+const frame = (message) => grpcFrames.frame(connect.requestSerialize(message));
 
 /** One Connect stream on its own connection; resolves once the Welcome (the first bytes) arrives. */
 function open(token, room) {

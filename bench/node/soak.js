@@ -22,6 +22,7 @@
 const fs = require('fs');
 const http2 = require('http2');
 const { grpc, chatv1, packageDefinition } = require('./chatproto');
+const grpcFrames = require('./grpcframes');
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
 const num = (k, d) => (args[k] === undefined ? d : Number(args[k]));
@@ -49,13 +50,7 @@ const sentAt = new Map(); // client_msg_id -> ms, for delivery latency of live m
 const owner = Array.from({ length: roomCount }, () => new Map()); // room index -> seq -> client_msg_id
 let windowLatencies = { ack: [], delivery: [] };
 
-function frame(message) {
-  const body = connect.requestSerialize(message);
-  const out = Buffer.alloc(5 + body.length);
-  out.writeUInt32BE(body.length, 1);
-  body.copy(out, 5);
-  return out;
-}
+const frame = (message) => grpcFrames.frame(connect.requestSerialize(message));
 
 const bump = (map, key) => { map[key] = (map[key] || 0) + 1; };
 
@@ -100,19 +95,7 @@ class Client {
       }
       session.destroy();
     });
-    let pending = null;
-    stream.on('data', (chunk) => {
-      let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-      pending = null;
-      let at = 0;
-      while (buf.length - at >= 5) {
-        const len = buf.readUInt32BE(at + 1);
-        if (buf.length - at - 5 < len) break;
-        this.onFrame(connect.responseDeserialize(buf.subarray(at + 5, at + 5 + len)));
-        at += 5 + len;
-      }
-      if (at < buf.length) pending = buf.subarray(at);
-    });
+    stream.on('data', grpcFrames.splitter((buf, start, stop) => this.onFrame(connect.responseDeserialize(buf.subarray(start, stop)))));
     this.dropping = false;
     for (const r of this.rooms) {
       const after = this.last.get(r) ?? 0;

@@ -13,6 +13,7 @@
 // pauseReading, resumeReading, close.
 
 const http2 = require('http2');
+const grpcFrames = require('./grpcframes');
 
 const SERVER_FRAME_MESSAGE = 12; // ServerFrame.message (chat.v1)
 const MESSAGE_ROOM = 1; // ChatMessage.room
@@ -116,30 +117,13 @@ function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFra
     end(code ? `stream ended: ${RESET_STATUS[code] || `13 INTERNAL (RST_STREAM ${code})`}` : 'stream ended by the server');
   });
 
-  let pending = null; // bytes of an incomplete gRPC message
-  stream.on('data', (chunk) => {
-    let buf = pending ? Buffer.concat([pending, chunk]) : chunk;
-    pending = null;
-    let at = 0;
-    while (buf.length - at >= 5) {
-      const len = buf.readUInt32BE(at + 1);
-      if (buf.length - at - 5 < len) break;
-      const start = at + 5;
-      const stop = start + len;
-      if (buf[at] !== 0) throw new Error('compressed gRPC message: the bench never asks for compression');
-      if (!readChatMessage(buf, start, stop, onMessage)) onFrame(deserialize(buf.subarray(start, stop)));
-      at = stop;
-    }
-    if (at < buf.length) pending = buf.subarray(at);
-  });
+  stream.on('data', grpcFrames.splitter((buf, start, stop) => {
+    if (!readChatMessage(buf, start, stop, onMessage)) onFrame(deserialize(buf.subarray(start, stop)));
+  }));
 
   return {
     write(frame) {
-      const body = serialize(frame);
-      const header = Buffer.allocUnsafe(5);
-      header[0] = 0;
-      header.writeUInt32BE(body.length, 1);
-      stream.write(Buffer.concat([header, body]));
+      stream.write(grpcFrames.frame(serialize(frame)));
     },
     pause() { stream.pause(); },
     resume() { stream.resume(); },
