@@ -24,6 +24,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton(chat);
         services.TryAddTimeProvider();
         services.AddSingleton<ChatMetrics>();
+        services.AddChatTelemetry(configuration, configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>()?.NodeId);
 
         services.AddChatStorage(storage, auth, configuration);
         services.AddSingleton<TokenService>();
@@ -61,6 +62,7 @@ public static class ChatServiceCollectionExtensions
         app.UseWebClient();
         app.MapChatGrpc();
         app.MapGet("/healthz", (ChatEngine engine) => engine.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
+        app.MapChatTelemetry();
         return app;
     }
 

@@ -1,0 +1,51 @@
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
+using OpenTelemetry.Trace;
+
+namespace ChatService.Observability;
+
+/// <summary>
+/// Metrics on OpenTelemetry: the chat meter, ASP.NET Core's request and Kestrel meters, the runtime
+/// and the process, scraped in Prometheus text format at <see cref="ScrapePath"/>, and pushed over
+/// OTLP (metrics and request traces) when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// </summary>
+public static class TelemetryExtensions
+{
+    public const string ScrapePath = "/metrics";
+
+    private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
+
+    /// <param name="nodeId">The configured cluster node name, if any; else OpenTelemetry generates an instance id.</param>
+    public static IServiceCollection AddChatTelemetry(this IServiceCollection services, IConfiguration configuration, string? nodeId)
+    {
+        var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable] ?? Environment.GetEnvironmentVariable(OtlpEndpointVariable));
+        var telemetry = services.AddOpenTelemetry()
+            .ConfigureResource(resource => resource.AddService("chatgrpc", serviceInstanceId: string.IsNullOrEmpty(nodeId) ? null : nodeId))
+            .WithMetrics(metrics =>
+            {
+                metrics.AddMeter(ChatMetrics.MeterName, "Microsoft.AspNetCore.Server.Kestrel")
+                    .AddAspNetCoreInstrumentation()
+                    .AddRuntimeInstrumentation()
+                    .AddProcessInstrumentation()
+                    .AddPrometheusExporter();
+                if (otlp)
+                {
+                    metrics.AddOtlpExporter();
+                }
+            });
+        if (otlp)
+        {
+            // Traces cost an Activity per request, so they are collected only when something receives them.
+            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddOtlpExporter());
+        }
+
+        return services;
+    }
+
+    /// <summary>The Prometheus scrape endpoint; like /healthz it needs no token and shows no user data.</summary>
+    public static WebApplication MapChatTelemetry(this WebApplication app)
+    {
+        app.MapPrometheusScrapingEndpoint(ScrapePath);
+        return app;
+    }
+}
