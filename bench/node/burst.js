@@ -9,7 +9,7 @@
 
 const fs = require('fs');
 const http2 = require('http2');
-const { grpc, chatv1, packageDefinition } = require('./chatproto');
+const { grpc, chatv1, packageDefinition, unary, bearer } = require('./chatproto');
 const grpcFrames = require('./grpcframes');
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -53,12 +53,9 @@ async function main() {
   const insecure = grpc.credentials.createInsecure();
   const auth = new chatv1.AuthService(address, insecure);
   const chat = new chatv1.ChatService(address, insecure);
-  const unary = (client, method, request, metadata = new grpc.Metadata()) =>
-    new Promise((resolve, reject) => client[method](request, metadata, { deadline: new Date(Date.now() + 30000) }, (e, r) => (e ? reject(e) : resolve(r))));
   const run = Date.now().toString(36);
   const token = (await unary(auth, 'Register', { user_name: `burst-${run}`, password: 'burst-password' })).tokens.access_token;
-  const meta = new grpc.Metadata();
-  meta.set('authorization', `Bearer ${token}`);
+  const meta = bearer(token);
   const rooms = Array.from({ length: 20 }, (_, i) => `burst-${run}-${i}`);
   for (const id of rooms) await unary(chat, 'CreateRoom', { id, title: id, kind: 'ROOM_KIND_PUBLIC' }, meta);
   auth.close();

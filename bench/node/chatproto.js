@@ -19,7 +19,22 @@ const packageDefinition = protoLoader.loadSync(['chat/v1/chat.proto', 'chat/v1/a
 
 const chatv1 = grpc.loadPackageDefinition(packageDefinition).chat.v1;
 
+/** A unary call with a 30 s deadline, as a promise. */
+function unary(client, method, request, metadata = new grpc.Metadata()) {
+  return new Promise((resolve, reject) =>
+    client[method](request, metadata, { deadline: new Date(Date.now() + 30000) }, (e, r) => (e ? reject(e) : resolve(r))));
+}
+
+/** Metadata carrying an access token. */
+function bearer(token) {
+  const metadata = new grpc.Metadata();
+  metadata.set('authorization', `Bearer ${token}`);
+  return metadata;
+}
+
 module.exports = {
+  unary,
+  bearer,
   grpc,
   packageDefinition,
   chatv1,

@@ -21,7 +21,7 @@
 
 const fs = require('fs');
 const http2 = require('http2');
-const { grpc, chatv1, packageDefinition } = require('./chatproto');
+const { grpc, chatv1, packageDefinition, unary, bearer } = require('./chatproto');
 const grpcFrames = require('./grpcframes');
 
 const args = Object.fromEntries(process.argv.slice(2).map((a) => a.replace(/^--/, '').split('=')));
@@ -232,13 +232,10 @@ async function main() {
   const insecure = grpc.credentials.createInsecure();
   const auth = new chatv1.AuthService(address, insecure);
   const chat = new chatv1.ChatService(address, insecure);
-  const unary = (client, method, request, metadata = new grpc.Metadata()) =>
-    new Promise((resolve, reject) => client[method](request, metadata, { deadline: new Date(Date.now() + 30000) }, (e, r) => (e ? reject(e) : resolve(r))));
   runId = Date.now().toString(36);
   const register = async (name) => (await unary(auth, 'Register', { user_name: name, password: 'soak-password' })).tokens.access_token;
   const first = await register(`soak-${runId}-owner`);
-  const meta = new grpc.Metadata();
-  meta.set('authorization', `Bearer ${first}`);
+  const meta = bearer(first);
   for (let r = 0; r < roomCount; r++) await unary(chat, 'CreateRoom', { id: roomId(r), title: `soak ${r}`, kind: 'ROOM_KIND_PUBLIC' }, meta);
 
   // Five devices per receiving user, one per sending or stalled user.
