@@ -134,6 +134,21 @@ public sealed partial class ChatEngine(
 
     public async Task<SendAck> SendAsync(Session session, SendRequest request)
     {
+        using var activity = ChatTracing.StartSend(request.Room);
+        try
+        {
+            var ack = await StoreAndFanOutAsync(session, request).ConfigureAwait(false);
+            ChatTracing.Acked(activity, ack);
+            return ack;
+        }
+        catch (Exception error) when (ChatTracing.Failed(activity, error))
+        {
+            throw;
+        }
+    }
+
+    private async Task<SendAck> StoreAndFanOutAsync(Session session, SendRequest request)
+    {
         var roomId = RequireRoomId(request.Room);
         var clientMsgId = request.ClientMsgId;
         if (clientMsgId.Length == 0 || clientMsgId.Length > options.MaxClientMsgIdLength)

@@ -7,7 +7,7 @@ namespace ChatService.Observability;
 /// <summary>
 /// Metrics on OpenTelemetry: the chat meter, ASP.NET Core's request and Kestrel meters, the runtime
 /// and the process, scraped in Prometheus text format at <see cref="ScrapePath"/>, and pushed over
-/// OTLP (metrics and request traces) when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
+/// OTLP (metrics, request traces and a span per send) when the standard <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set.
 /// </summary>
 public static class TelemetryExtensions
 {
@@ -36,7 +36,7 @@ public static class TelemetryExtensions
         if (otlp)
         {
             // Traces cost an Activity per request, so they are collected only when something receives them.
-            telemetry.WithTracing(tracing => tracing.AddAspNetCoreInstrumentation().AddOtlpExporter());
+            telemetry.WithTracing(tracing => tracing.AddSource(ChatTracing.SourceName).AddAspNetCoreInstrumentation().AddOtlpExporter());
         }
 
         return services;
