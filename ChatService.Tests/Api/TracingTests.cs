@@ -19,9 +19,8 @@ public sealed class TracingTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
-        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
-        var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
+        using var subscription = await server.SubscribeAsync(alice);
+        var sessionId = subscription.SessionId;
         await server.Chat.JoinAsync(new JoinRequest { SessionId = sessionId, Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         var traceId = ActivityTraceId.CreateRandom();
 
@@ -43,9 +42,8 @@ public sealed class TracingTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
-        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
-        var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
+        using var subscription = await server.SubscribeAsync(alice);
+        var sessionId = subscription.SessionId;
         var traceId = ActivityTraceId.CreateRandom();
 
         var refused = await Assert.ThrowsExactlyAsync<RpcException>(() => server.Chat.SendAsync(

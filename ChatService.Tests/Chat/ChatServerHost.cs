@@ -171,6 +171,14 @@ internal sealed class ChatServerHost : IAsyncDisposable
         return connection;
     }
 
+    /// <summary>Opens a browser-shaped Subscribe stream and reads its Welcome: the call and the session id unary calls name.</summary>
+    public async Task<TestSubscription> SubscribeAsync(TestUser user)
+    {
+        var call = Chat.Subscribe(new SubscribeRequest(), user.Options(deadline: false));
+        Assert.IsTrue(await call.ResponseStream.MoveNext().WaitAsync(Timeout), "the stream ended before its Welcome");
+        return new TestSubscription(call, call.ResponseStream.Current.Welcome.SessionId);
+    }
+
     /// <summary>Connects a user and joins a room, as most scenarios begin.</summary>
     public async Task<ChatConnection> ConnectAndJoinAsync(TestUser user, string room)
     {
@@ -203,6 +211,14 @@ internal sealed class ChatServerHost : IAsyncDisposable
             // A file still held by SQLite's pool is harmless in a temp folder.
         }
     }
+}
+
+/// <summary>A Subscribe stream past its Welcome, and the session id its unary calls name.</summary>
+internal sealed record TestSubscription(AsyncServerStreamingCall<ServerFrame> Call, string SessionId) : IDisposable
+{
+    public IAsyncStreamReader<ServerFrame> ResponseStream => Call.ResponseStream;
+
+    public void Dispose() => Call.Dispose();
 }
 
 internal sealed record TestUser(User User, Tokens Tokens)

@@ -165,9 +165,8 @@ public sealed class LifecycleTests
         await using var server = await ChatServerHost.StartAsync();
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
-        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
-        var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
+        using var subscription = await server.SubscribeAsync(alice);
+        var sessionId = subscription.SessionId;
 
         var joined = await server.Chat.JoinAsync(new JoinRequest { SessionId = sessionId, Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         var ack = await server.Chat.SendAsync(new SendRequest { SessionId = sessionId, Room = room, ClientMsgId = "web-1", Text = "from a browser" }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);

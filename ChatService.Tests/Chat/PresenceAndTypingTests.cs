@@ -180,9 +180,8 @@ public sealed class PresenceAndTypingTests
         await using var server = await ChatServerHost.StartAsync(time: clock);
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
-        using var subscription = server.Chat.Subscribe(new SubscribeRequest(), alice.Options(deadline: false));
-        Assert.IsTrue(await subscription.ResponseStream.MoveNext().WaitAsync(ChatServerHost.Timeout));
-        var sessionId = subscription.ResponseStream.Current.Welcome.SessionId;
+        using var subscription = await server.SubscribeAsync(alice);
+        var sessionId = subscription.SessionId;
         clock.Advance(TimeSpan.FromMinutes(10));
         var fresh = await server.Auth.RefreshAsync(new RefreshRequest { RefreshToken = alice.Tokens.RefreshToken }, ChatServerHost.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         var renewed = new TestUser(fresh.User, fresh.Tokens);
