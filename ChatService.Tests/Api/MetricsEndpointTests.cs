@@ -45,9 +45,9 @@ public sealed partial class MetricsEndpointTests
     }
 
     [TestMethod]
-    public async Task Metrics_NoToken_ServedAndHoldsNoUserNames()
+    public async Task Metrics_NoToken_ServedWithTheNodeNameAndNoUserNames()
     {
-        await using var server = await ChatServerHost.StartAsync();
+        await using var server = await ChatServerHost.StartAsync(new Dictionary<string, string?> { ["Cluster:NodeId"] = "metrics-node" });
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
         await using var a = await server.ConnectAndJoinAsync(alice, room);
@@ -58,6 +58,7 @@ public sealed partial class MetricsEndpointTests
 
         Assert.IsFalse(text.Contains(alice.Name, StringComparison.Ordinal), "labels must not carry user names");
         Assert.IsFalse(text.Contains(room, StringComparison.Ordinal), "labels must not carry room ids (unbounded)");
+        StringAssert.Contains(text, "service_instance_id=\"metrics-node\"", "the node's name identifies its series");
     }
 
     private static async Task<string> ScrapeAsync(HttpClient http)

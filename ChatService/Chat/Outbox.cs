@@ -36,6 +36,9 @@ public sealed class Outbox(int capacity)
     private TaskCompletionSource? _writable;
     private CancellationToken _wakeToken;
 
+    /// <summary>Slots only live durable frames may take: a quarter, never less than one.</summary>
+    public int ReservedForLive => Math.Max(1, capacity - _sharedLimit);
+
     public int Count
     {
         get

@@ -136,11 +136,11 @@ public sealed class RoomMembership(
 
     /// <summary>
     /// Live frames buffered during a long replay can be many; they follow it at the reader's pace until
-    /// few enough are left to queue at once (a quarter of the outbox, which the outbox keeps free for them).
+    /// few enough are left to queue at once: the share of the outbox it keeps free for live frames.
     /// </summary>
     private async Task GoLiveAsync(Session session, RoomSubscription subscription)
     {
-        var maxAtOnce = Math.Max(1, options.OutboxCapacity / 4);
+        var maxAtOnce = session.Outbox.ReservedForLive;
         while (true)
         {
             List<OutboundFrame>? buffered;

@@ -18,13 +18,18 @@ public static class ChatServiceCollectionExtensions
         var auth = configuration.GetSection(AuthOptions.Section).Get<AuthOptions>() ?? new AuthOptions();
         var chat = configuration.GetSection(ChatOptions.Section).Get<ChatOptions>() ?? new ChatOptions();
         var endpoints = configuration.GetSection(EndpointOptions.Section).Get<EndpointOptions>() ?? new EndpointOptions();
+        var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
+        // One name for this process in logs, presence leases and telemetry, random unless configured.
+        var node = ClusterNode.From(cluster);
 
         services.AddSingleton(storage);
         services.AddSingleton(auth);
         services.AddSingleton(chat);
+        services.AddSingleton(cluster);
+        services.AddSingleton(node);
         services.TryAddTimeProvider();
         services.AddSingleton<ChatMetrics>();
-        services.AddChatTelemetry(configuration, configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>()?.NodeId);
+        services.AddChatTelemetry(configuration, node.Id);
 
         services.AddChatStorage(storage, auth, configuration);
         services.AddSingleton<TokenService>();

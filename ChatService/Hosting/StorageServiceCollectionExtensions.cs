@@ -53,9 +53,6 @@ internal static class StorageServiceCollectionExtensions
             throw new InvalidOperationException("Storage:PersistMessages=false applies to the SQLite provider only; a cluster shares its messages through Postgres.");
         }
 
-        var cluster = configuration.GetSection(ClusterOptions.Section).Get<ClusterOptions>() ?? new ClusterOptions();
-        services.AddSingleton(cluster);
-        services.AddSingleton(ClusterNode.From(cluster));
         services.AddSingleton<PostgresDatabase>();
         services.AddSingleton<ISqlDatabase>(sp => sp.GetRequiredService<PostgresDatabase>());
         services.AddSingleton<ISequencingMessageStore, PostgresMessageStore>();

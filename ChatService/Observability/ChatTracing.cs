@@ -9,7 +9,8 @@ namespace ChatService.Observability;
 /// </summary>
 public static class ChatTracing
 {
-    public const string SourceName = "ChatGrpc.Server";
+    /// <summary>The same name as the meter: one name for everything the chat server reports about itself.</summary>
+    public const string SourceName = ChatMetrics.MeterName;
 
     private static readonly ActivitySource Source = new(SourceName);
 

@@ -15,12 +15,12 @@ public static class TelemetryExtensions
 
     private const string OtlpEndpointVariable = "OTEL_EXPORTER_OTLP_ENDPOINT";
 
-    /// <param name="nodeId">The configured cluster node name, if any; else OpenTelemetry generates an instance id.</param>
-    public static IServiceCollection AddChatTelemetry(this IServiceCollection services, IConfiguration configuration, string? nodeId)
+    /// <param name="nodeId">This node's name (Cluster:NodeId, or the random one it got), as service.instance.id.</param>
+    public static IServiceCollection AddChatTelemetry(this IServiceCollection services, IConfiguration configuration, string nodeId)
     {
         var otlp = !string.IsNullOrWhiteSpace(configuration[OtlpEndpointVariable] ?? Environment.GetEnvironmentVariable(OtlpEndpointVariable));
         var telemetry = services.AddOpenTelemetry()
-            .ConfigureResource(resource => resource.AddService("chatgrpc", serviceInstanceId: string.IsNullOrEmpty(nodeId) ? null : nodeId))
+            .ConfigureResource(resource => resource.AddService("chatgrpc", serviceInstanceId: nodeId))
             .WithMetrics(metrics =>
             {
                 metrics.AddMeter(ChatMetrics.MeterName, "Microsoft.AspNetCore.Server.Kestrel")
