@@ -42,6 +42,25 @@ public sealed class DeliveryGuaranteeTests
     }
 
     [TestMethod]
+    public async Task Send_AckLiveFrameRetryAndHistory_CarryTheSameSentAt()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
+
+        var ack = await a.SendAsync(room, "when?", "timed");
+        var live = await a.WaitForAsync(f => f.FrameCase == ServerFrame.FrameOneofCase.Message);
+        var retry = await a.SendAsync(room, "when?", "timed");
+        var history = await server.Chat.HistoryAsync(new HistoryRequest { Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+
+        // The store keeps milliseconds; a client that matches a live message with its replay must see one time.
+        Assert.AreEqual(history.Messages.Single().SentAt, ack.SentAt, "ack vs history");
+        Assert.AreEqual(ack.SentAt, live.Message.SentAt, "ack vs live frame");
+        Assert.AreEqual(ack.SentAt, retry.SentAt, "first ack vs the retry's");
+    }
+
+    [TestMethod]
     public async Task Send_ConcurrentRetriesFromTwoDevices_OneMessageOneSeq()
     {
         await using var server = await ChatServerHost.StartAsync();

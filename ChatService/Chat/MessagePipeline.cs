@@ -66,7 +66,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
                 }
 
                 message = new StoredMessage(
-                    room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow(), null);
+                    room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), null);
                 room.LastAssignedSeq = message.Seq;
                 committed = messages.AppendAsync(message, generation, room.DeliverMessage);
             }

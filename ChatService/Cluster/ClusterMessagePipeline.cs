@@ -30,7 +30,7 @@ public sealed class ClusterMessagePipeline(
 
             admit(sender);
 
-            var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.GetUtcNow()));
+            var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.StoredNow()));
             var queue = _queued.GetOrAdd(room.Id, _ => []);
             lock (queue)
             {
