@@ -38,7 +38,11 @@ import pystubs  # sits next to this script
 
 SCRIPT_DIR = os.path.dirname(os.path.abspath(__file__))
 DEFAULT_PROTO_ROOT = os.path.normpath(os.path.join(SCRIPT_DIR, "..", "..", "protos"))
+# google/api: the JSON API's http options, which chat.proto imports; generated alongside (no
+# __init__.py for google/, so it joins the installed google.protobuf as one namespace package).
 PROTO_FILES = (
+    "google/api/http.proto",
+    "google/api/annotations.proto",
     "chat/v1/types.proto",
     "chat/v1/chat.proto",
     "chat/v1/auth.proto",

@@ -9,13 +9,12 @@ namespace ChatService.Api;
 /// <summary>
 /// chat.v1.ChatService: the streams, and the unary twins of client frames for browsers. The streams
 /// are bound with a byte[] response type (see <see cref="FrameBytesBinder"/>), so a broadcast frame
-/// serialized once is written as is to every subscriber.
+/// serialized once is written as is to every subscriber. Methods with a google.api.http rule are also
+/// served as JSON by the library's transcoding, through these same overrides.
 /// </summary>
+[BindServiceMethod(typeof(FrameBytesBinder), nameof(FrameBytesBinder.BindService))]
 public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirectory directory) : ChatRpc.ChatServiceBase
 {
-    /// <summary>The generated binding, with Connect and Subscribe answering pre-serialized frames.</summary>
-    public ServerServiceDefinition Definition() => FrameBytesBinder.Bind(this);
-
     public Task Connect(IAsyncStreamReader<ClientFrame> requestStream, IServerStreamWriter<byte[]> responseStream, ServerCallContext context) =>
         streams.ConnectAsync(requestStream, responseStream, context);
 
@@ -28,8 +27,9 @@ public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirect
     public override Task<LeaveResponse> Leave(LeaveRequest request, ServerCallContext context) => OnSession(context, request.SessionId, session =>
         Task.FromResult(new LeaveResponse { Left = engine.Leave(session, request) }));
 
-    public override Task<SendResponse> Send(SendRequest request, ServerCallContext context) => OnSession(context, request.SessionId, async session =>
-        new SendResponse { Ack = await engine.SendAsync(session, request).ConfigureAwait(false) });
+    public override Task<SendResponse> Send(SendRequest request, ServerCallContext context) => request.SessionId.Length == 0
+        ? AsUser(context, async user => new SendResponse { Ack = await engine.SendAsync(user, request).ConfigureAwait(false) })
+        : OnSession(context, request.SessionId, async session => new SendResponse { Ack = await engine.SendAsync(session, request).ConfigureAwait(false) });
 
     public override Task<SetTypingResponse> SetTyping(SetTypingRequest request, ServerCallContext context) => OnSession(context, request.SessionId, session =>
     {

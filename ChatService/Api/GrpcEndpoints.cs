@@ -1,17 +1,20 @@
 using ChatGrpc.Contracts.V1;
 using ChatService.Auth;
 using Grpc.AspNetCore.Server;
+using Grpc.AspNetCore.Server.Model;
 using Grpc.Health.V1;
 using Grpc.HealthCheck;
 using Grpc.Reflection;
 using Grpc.Reflection.V1;
 using Microsoft.AspNetCore.Authorization;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 
 namespace ChatService.Api;
 
 /// <summary>
 /// The gRPC surface on Grpc.AspNetCore: the three chat services, grpc.health.v1, reflection v1 and
-/// v1alpha, gRPC-Web (binary and text) for every method, and CORS for pages served elsewhere.
+/// v1alpha, gRPC-Web (binary and text) for every method, the JSON API (google.api.http rules in
+/// protos/, served by JSON transcoding), and CORS for pages served elsewhere.
 /// </summary>
 public static class GrpcEndpoints
 {
@@ -28,7 +31,9 @@ public static class GrpcEndpoints
             // The server's own frames are bounded by the chat limits; do not cap what it may send.
             options.MaxSendMessageSize = null;
             options.EnableDetailedErrors = false;
-        });
+        }).AddJsonTranscoding();
+        // ChatService's two streams, with pre-serialized frames; the generated binding adds the rest.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<IServiceMethodProvider<ChatApi>, FrameBytesBinder>());
         services.AddCors(cors => cors.AddPolicy(CorsPolicy, policy =>
         {
             if (corsOrigins.Count == 0 || corsOrigins.Contains("*"))
@@ -40,15 +45,15 @@ public static class GrpcEndpoints
                 policy.WithOrigins([.. corsOrigins]);
             }
 
-            policy.AllowAnyHeader().WithMethods("POST").WithExposedHeaders(ExposedHeaders).SetPreflightMaxAge(TimeSpan.FromHours(1));
+            policy.AllowAnyHeader().WithMethods("GET", "POST", "PUT", "DELETE").WithExposedHeaders(ExposedHeaders).SetPreflightMaxAge(TimeSpan.FromHours(1));
         }));
 
         services.AddChatAuthentication();
         services.AddSingleton<IAuthorizationMiddlewareResultHandler, GrpcAuthorizationResultHandler>();
 
         services.AddSingleton<ChatHealthService>();
-        // Reflection is told every service explicitly: ChatService is bound from a hand-built
-        // definition (pre-serialized frames), which the library's discovery by service type cannot see.
+        // Reflection is told every service explicitly: ChatService's streams are bound by FrameBytesBinder
+        // with a byte[] response, which the library's discovery from bound methods would not describe.
         Google.Protobuf.Reflection.ServiceDescriptor[] described =
         [
             ChatGrpc.Contracts.V1.ChatService.Descriptor,
@@ -71,7 +76,7 @@ public static class GrpcEndpoints
         app.UseAuthentication();
         app.UseAuthorization();
         // Every chat and admin call needs a valid access token; the admin methods add role policies.
-        Map(app.MapGrpcService(services => services.GetRequiredService<ChatApi>().Definition())).RequireAuthorization();
+        Map(app.MapGrpcService<ChatApi>()).RequireAuthorization();
         Map(app.MapGrpcService<AuthApi>()).AllowAnonymous();
         Map(app.MapGrpcService<AdminApi>()).RequireAuthorization();
         Map(app.MapGrpcService<ChatHealthService>());

@@ -132,12 +132,17 @@ public sealed partial class ChatEngine(
         return new Left { Room = roomId };
     }
 
-    public async Task<SendAck> SendAsync(Session session, SendRequest request)
+    public Task<SendAck> SendAsync(Session session, SendRequest request) => SendAsync(session.User, session, request);
+
+    /// <summary>A send without a stream (a bot, a script, the JSON API): the caller must be a member of the room.</summary>
+    public Task<SendAck> SendAsync(ChatUser sender, SendRequest request) => SendAsync(sender, null, request);
+
+    private async Task<SendAck> SendAsync(ChatUser sender, Session? session, SendRequest request)
     {
         using var activity = ChatTracing.StartSend(request.Room);
         try
         {
-            var ack = await StoreAndFanOutAsync(session, request).ConfigureAwait(false);
+            var ack = await StoreAndFanOutAsync(sender, session, request).ConfigureAwait(false);
             ChatTracing.Acked(activity, ack);
             return ack;
         }
@@ -147,7 +152,7 @@ public sealed partial class ChatEngine(
         }
     }
 
-    private async Task<SendAck> StoreAndFanOutAsync(Session session, SendRequest request)
+    private async Task<SendAck> StoreAndFanOutAsync(ChatUser sender, Session? session, SendRequest request)
     {
         var roomId = RequireRoomId(request.Room);
         var clientMsgId = request.ClientMsgId;
@@ -167,15 +172,22 @@ public sealed partial class ChatEngine(
                 $"The message is {SafeText.CodePoints(request.Text)} characters (Unicode code points); the limit is {options.MaxTextLength}.");
         }
 
-        if (!session.Rooms.TryGetValue(roomId, out var subscription))
+        Room room;
+        if (session is null)
+        {
+            room = await membership.RequireMemberAsync(sender, roomId).ConfigureAwait(false);
+        }
+        else if (session.Rooms.TryGetValue(roomId, out var subscription))
+        {
+            room = subscription.Room;
+        }
+        else
         {
             throw ChatException.FailedPrecondition($"Join room '{roomId}' before sending to it.");
         }
-
-        var room = subscription.Room;
         // Taken only for a message that is new: a retry of a stored one costs the sender nothing.
         _spendSendToken ??= user => rateLimiter.Take(user.Id, "send", options.SendRate);
-        var (message, duplicate) = await pipeline.AppendAsync(room, session.User, clientMsgId, request.Text, _spendSendToken).ConfigureAwait(false);
+        var (message, duplicate) = await pipeline.AppendAsync(room, sender, clientMsgId, request.Text, _spendSendToken).ConfigureAwait(false);
         if (message.RoomId != roomId)
         {
             throw new ChatException(ChatErrorCode.AlreadyExists,
@@ -191,7 +203,7 @@ public sealed partial class ChatEngine(
 
         if (!duplicate)
         {
-            typing.Clear(room, session.User);
+            typing.Clear(room, sender);
         }
 
         return message.ToAck(duplicate);

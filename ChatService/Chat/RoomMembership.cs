@@ -29,16 +29,7 @@ public sealed class RoomMembership(
             throw new ChatException(ChatErrorCode.ResourceExhausted, $"A connection may join at most {options.MaxRoomsPerConnection} rooms; leave one first.");
         }
 
-        var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
-        if (room.Record.Kind == RoomKind.Public)
-        {
-            await roomStore.AddMemberAsync(roomId, session.User.Id).ConfigureAwait(false);
-        }
-        else if (!await roomStore.IsMemberAsync(roomId, session.User.Id).ConfigureAwait(false))
-        {
-            throw ChatException.PermissionDenied($"Room '{roomId}' is private and {session.User.Name} is not a member.");
-        }
-
+        var room = await RequireMemberAsync(session.User, roomId).ConfigureAwait(false);
         if (session.Rooms.TryRemove(roomId, out var previous))
         {
             Unsubscribe(previous, announce: false);
@@ -81,6 +72,25 @@ public sealed class RoomMembership(
             Unsubscribe(subscription, announce: false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// The room a caller without a stream may send to: one they are a member of; sending to a public room
+    /// makes them one, as joining it would.
+    /// </summary>
+    public async Task<Room> RequireMemberAsync(ChatUser user, string roomId)
+    {
+        var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
+        if (room.Record.Kind == RoomKind.Public)
+        {
+            await roomStore.AddMemberAsync(roomId, user.Id).ConfigureAwait(false);
+        }
+        else if (!await roomStore.IsMemberAsync(roomId, user.Id).ConfigureAwait(false))
+        {
+            throw ChatException.PermissionDenied($"Room '{roomId}' is private and {user.Name} is not a member.");
+        }
+
+        return room;
     }
 
     private async Task<Joined> BuildJoinedAsync(Session session, Room room, JoinRequest request, ulong watermark)

@@ -54,6 +54,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<AdminApi>();
 
         services.AddChatGrpc(endpoints.MaxMessageBytes, endpoints.CorsOrigins);
+        services.AddChatJsonApiDocument();
         // Only the page's own files (JS, CSS, HTML, SVG) are compressed; gRPC content types are not in this list.
         services.AddResponseCompression(options => options.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml"]);
         services.AddHostedService<ChatLifecycle>();
@@ -66,6 +67,7 @@ public static class ChatServiceCollectionExtensions
         // The browser client (built from web/ into wwwroot/), served at / on the browser port.
         app.UseWebClient();
         app.MapChatGrpc();
+        app.MapChatJsonApiDocument();
         app.MapGet("/healthz", (ChatEngine engine) => engine.IsDraining ? Results.Text("draining", statusCode: 503) : Results.Text("ok"));
         app.MapChatTelemetry();
         return app;
