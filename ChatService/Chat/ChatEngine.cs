@@ -23,6 +23,7 @@ public sealed partial class ChatEngine(
     ClusterRelay relay,
     ChatOptions options,
     ChatMetrics metrics,
+    IChatEvents events,
     TimeProvider time)
 {
     private volatile bool _draining;
@@ -204,6 +205,7 @@ public sealed partial class ChatEngine(
         if (!duplicate)
         {
             typing.Clear(room, sender);
+            events.MessageStored(message);
         }
 
         return message.ToAck(duplicate);

@@ -18,6 +18,7 @@ public sealed class PresenceTracker(
     IUserStore users,
     IPresenceLeases leases,
     IClusterBus bus,
+    IChatEvents events,
     ChatOptions options,
     TimeProvider time,
     ILogger<PresenceTracker> logger)
@@ -260,6 +261,11 @@ public sealed class PresenceTracker(
                 var record = await users.FindByIdAsync(userId).ConfigureAwait(false);
                 name = record?.Name ?? "";
                 lastSeen = record?.LastSeen;
+            }
+
+            if (persistLastSeen && status == PresenceStatus.Offline && lastSeen is { } gone)
+            {
+                events.UserOffline(userId, name, gone);
             }
 
             var presence = new Presence { UserId = userId, UserName = name, Status = status, StatusText = text };

@@ -12,6 +12,7 @@ public sealed class RoomDirectory(
     PresenceTracker presence,
     SessionRegistry sessions,
     IClusterBus bus,
+    IChatEvents events,
     ChatOptions options,
     TimeProvider time)
 {
@@ -75,6 +76,8 @@ public sealed class RoomDirectory(
             throw new ChatException(ChatErrorCode.AlreadyExists, ex.Message);
         }
 
+        events.RoomCreated(record, caller.Name, memberIds);
+
         await TellAddedAsync(roomId, caller, memberIds.Skip(1)).ConfigureAwait(false);
         return (await rooms.GetListingAsync(roomId, caller.Id).ConfigureAwait(false))!.ToProto();
     }
@@ -102,6 +105,7 @@ public sealed class RoomDirectory(
             try
             {
                 await rooms.CreateAsync(record, [caller.Id, other.Id]).ConfigureAwait(false);
+                events.RoomCreated(record, caller.Name, [caller.Id, other.Id]);
                 await TellAddedAsync(roomId, caller, [other.Id]).ConfigureAwait(false);
             }
             catch (DuplicateException)

@@ -18,6 +18,7 @@ public sealed class RoomMembership(
     TypingTracker typing,
     RateLimiter rateLimiter,
     ClusterRelay relay,
+    IChatEvents events,
     ChatOptions options)
 {
     public async Task<Joined> JoinAsync(Session session, JoinRequest request, string requestId)
@@ -83,7 +84,10 @@ public sealed class RoomMembership(
         var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
         if (room.Record.Kind == RoomKind.Public)
         {
-            await roomStore.AddMemberAsync(roomId, user.Id).ConfigureAwait(false);
+            if (await roomStore.AddMemberAsync(roomId, user.Id).ConfigureAwait(false))
+            {
+                events.MemberJoined(roomId, user);
+            }
         }
         else if (!await roomStore.IsMemberAsync(roomId, user.Id).ConfigureAwait(false))
         {

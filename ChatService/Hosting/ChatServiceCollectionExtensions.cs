@@ -4,6 +4,7 @@ using ChatService.Chat;
 using ChatService.Cluster;
 using ChatService.Observability;
 using ChatService.Storage;
+using ChatService.Webhooks;
 
 namespace ChatService.Hosting;
 
@@ -47,6 +48,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<ChatEngine>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AdminOperations>();
+        services.AddChatWebhooks(configuration);
 
         services.AddSingleton<SessionStream>();
         services.AddSingleton<ChatApi>();

@@ -18,6 +18,7 @@ public sealed class ChatMetrics : IDisposable
     private readonly Counter<long> _overflows;
     private readonly Histogram<double> _commitLatency;
     private readonly Histogram<int> _commitBatch;
+    private readonly Counter<long> _webhooks;
     private readonly long[] _perSecond = new long[60];
     private readonly long[] _perSecondStamp = new long[60];
     private readonly long _startedAt = Environment.TickCount64;
@@ -33,11 +34,14 @@ public sealed class ChatMetrics : IDisposable
         _overflows = _meter.CreateCounter<long>("chat.outbox.overflows", description: "Connections ended because their outbox filled");
         _commitLatency = _meter.CreateHistogram<double>("chat.store.commit.duration", "ms", "Time to commit one batch of messages");
         _commitBatch = _meter.CreateHistogram<int>("chat.store.commit.batch", "{message}", "Messages per commit");
+        _webhooks = _meter.CreateCounter<long>("chat.webhooks", "{event}", "Webhook deliveries by outcome: delivered, retried, expired (given up), dropped (queue full)");
     }
 
     public long MessagesAccepted => Interlocked.Read(ref _messagesAccepted);
 
     public void ConnectionOpened() => _connections.Add(1);
+
+    public void Webhook(string outcome) => _webhooks.Add(1, new KeyValuePair<string, object?>("outcome", outcome));
 
     public void ConnectionClosed() => _connections.Add(-1);
 

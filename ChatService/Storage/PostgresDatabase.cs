@@ -160,5 +160,18 @@ internal static class PostgresSchema
         CREATE INDEX refresh_tokens_by_family ON refresh_tokens (family);
         CREATE INDEX refresh_tokens_by_user ON refresh_tokens (user_id, expires_at);
         """,
+        // The webhook outbox, as in the SQLite schema's third version.
+        """
+        CREATE TABLE webhook_outbox (
+            event_id text NOT NULL,
+            endpoint text NOT NULL,
+            kind text NOT NULL,
+            body text NOT NULL,
+            created_at bigint NOT NULL,
+            attempts integer NOT NULL,
+            next_attempt_at bigint NOT NULL,
+            PRIMARY KEY (event_id, endpoint));
+        CREATE INDEX webhook_outbox_due ON webhook_outbox (endpoint, next_attempt_at);
+        """,
     ];
 }

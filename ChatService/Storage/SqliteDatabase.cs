@@ -213,5 +213,18 @@ internal static class SchemaMigrations
         CREATE INDEX refresh_tokens_by_family ON refresh_tokens(family);
         CREATE INDEX refresh_tokens_by_user ON refresh_tokens(user_id, expires_at);
         """,
+        // The webhook outbox: one row per event and endpoint until the endpoint has taken it.
+        """
+        CREATE TABLE webhook_outbox (
+            event_id TEXT NOT NULL,
+            endpoint TEXT NOT NULL,
+            kind TEXT NOT NULL,
+            body TEXT NOT NULL,
+            created_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL,
+            next_attempt_at INTEGER NOT NULL,
+            PRIMARY KEY (event_id, endpoint)) WITHOUT ROWID;
+        CREATE INDEX webhook_outbox_due ON webhook_outbox(endpoint, next_attempt_at);
+        """,
     ];
 }
