@@ -236,6 +236,15 @@ public sealed class LifecycleTests
         Assert.AreEqual(1, stats.Rooms);
         Assert.AreEqual(2, stats.MessagesStored);
         Assert.IsTrue(stats.MessagesPerSecond > 0);
+        Assert.HasCount(60, stats.MessagesLastMinute, "one count per second of the last minute");
+        Assert.AreEqual(2, stats.MessagesLastMinute.Sum(), "both messages fall in the last minute");
+        var node = stats.Nodes.Single();
+        Assert.AreEqual(stats.Node, node.Node);
+        Assert.AreEqual(1, node.Connections);
+        var busiest = stats.BusiestRooms.Single();
+        Assert.AreEqual(room, busiest.Room);
+        Assert.AreEqual(1, busiest.Subscribers);
+        Assert.IsTrue(busiest.MessagesPerMinute is > 1.5 and <= 2.0, $"two messages just now: {busiest.MessagesPerMinute}");
     }
 
     private static async Task WaitUntilAsync(Func<bool> condition)

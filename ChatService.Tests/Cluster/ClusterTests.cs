@@ -13,6 +13,30 @@ public sealed class ClusterTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(20);
 
     [TestMethod]
+    public async Task GetStats_TwoNodes_EachShowsBothNodesWithTheirOwnConnections()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var admin = await cluster[0].LoginAdminAsync();
+        await using var pair = await cluster.AliceAndBobAsync();
+        await using var extra = await cluster[1].ConnectAsync(pair.Bob);
+
+        // Nodes post their figures every two seconds; wait until node 0 has heard node 1's.
+        GetStatsResponse stats;
+        var deadline = DateTime.UtcNow + ChatServerHost.Timeout;
+        do
+        {
+            await Task.Delay(200);
+            stats = await cluster[0].Admin.GetStatsAsync(new GetStatsRequest(), admin.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
+        }
+        while (stats.Nodes.SingleOrDefault(n => n.Node == "n1")?.Connections != 2 && DateTime.UtcNow < deadline);
+
+        Assert.AreEqual("n0", stats.Node);
+        CollectionAssert.AreEqual(new[] { "n0", "n1" }, stats.Nodes.Select(n => n.Node).ToArray());
+        Assert.AreEqual(1, stats.Nodes[0].Connections, "alice's stream on node 0");
+        Assert.AreEqual(2, stats.Nodes[1].Connections, "bob's two streams on node 1");
+    }
+
+    [TestMethod]
     public async Task Send_ConcurrentSendersOnThreeNodes_EveryClientSeesOneGaplessOrder()
     {
         await using var cluster = await TestCluster.StartAsync(3);

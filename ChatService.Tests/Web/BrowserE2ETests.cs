@@ -5,7 +5,8 @@ namespace ChatService.Tests.Web;
 /// <summary>
 /// The web page in real headless Chromium (web/e2e/chat.e2e.mjs, playwright-core) against the real
 /// server binary: two users chat, typing, HTML shown as text, DMs, broadcasts, history paging,
-/// network drop, server restart, going offline. Screenshots land in TestResults/web.
+/// network drop, server restart, the admin dashboard and its actions, going offline. Screenshots land
+/// in TestResults/web.
 /// </summary>
 [TestClass]
 public sealed class BrowserE2ETests
@@ -32,5 +33,6 @@ public sealed class BrowserE2ETests
         Assert.IsTrue(scenarios.Count >= 10, $"expected every scenario to report; got:\n{output}");
         Assert.IsFalse(scenarios.Any(l => l.StartsWith("FAIL", StringComparison.Ordinal)), output);
         Assert.IsTrue(File.Exists(Path.Combine(artifacts, "two-user-chat-alice.png")), "screenshot of the two-user chat");
+        Assert.IsTrue(File.Exists(Path.Combine(artifacts, "admin-dashboard.png")), "screenshot of the admin dashboard");
     }
 }

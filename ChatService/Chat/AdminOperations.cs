@@ -13,9 +13,17 @@ public sealed class AdminOperations(
     IUserStore users,
     IMessageStore messages,
     ClusterRelay relay,
+    RoomRegistry rooms,
+    INodeStatsBoard board,
+    ClusterNode node,
     ChatMetrics metrics,
     TimeProvider time)
 {
+    /// <summary>A node that has not posted its figures for this long is left off the dashboard.</summary>
+    private static readonly TimeSpan NodeSilence = TimeSpan.FromSeconds(10);
+
+    private const int BusiestRooms = 10;
+
     public int Broadcast(ChatUser admin, string title, string body)
     {
         var frame = NotificationFrame(admin, NotificationKind.Broadcast, title, body);
@@ -60,14 +68,50 @@ public sealed class AdminOperations(
         return user.ToProto();
     }
 
-    public async Task<GetStatsResponse> StatsAsync() => new()
+    public async Task<GetStatsResponse> StatsAsync()
     {
-        Connections = sessions.Count,
-        UsersOnline = sessions.UsersOnline,
-        Rooms = await roomStore.CountAsync().ConfigureAwait(false),
-        MessagesStored = await messages.CountAsync().ConfigureAwait(false),
-        MessagesPerSecond = metrics.MessagesPerSecondLastMinute(),
-    };
+        var self = ThisNode();
+        var response = new GetStatsResponse
+        {
+            Connections = self.Connections,
+            UsersOnline = self.UsersOnline,
+            Rooms = await roomStore.CountAsync().ConfigureAwait(false),
+            MessagesStored = await messages.CountAsync().ConfigureAwait(false),
+            MessagesPerSecond = self.MessagesPerSecond,
+            Node = self.Node,
+        };
+        response.MessagesLastMinute.AddRange(self.MessagesLastMinute);
+        var others = await board.ReadSinceAsync(time.GetUtcNow() - NodeSilence).ConfigureAwait(false);
+        response.Nodes.AddRange(others.Where(n => n.Node != self.Node).Append(self).OrderBy(n => n.Node, StringComparer.Ordinal));
+        response.BusiestRooms.AddRange(rooms.Loaded
+            .Select(room => (room, rate: room.MessagesPerMinute))
+            .Where(r => r.rate >= 0.05)
+            .OrderByDescending(r => r.rate)
+            .Take(BusiestRooms)
+            .Select(r => new RoomActivity
+            {
+                Room = r.room.Id,
+                Title = r.room.Record.Title,
+                MessagesPerMinute = Math.Round(r.rate, 1),
+                Subscribers = r.room.Subscribers.Length,
+            }));
+        return response;
+    }
+
+    /// <summary>This node's own figures, as it posts them for the others.</summary>
+    public NodeStats ThisNode()
+    {
+        var stats = new NodeStats
+        {
+            Node = node.Id,
+            Connections = sessions.Count,
+            UsersOnline = sessions.UsersOnline,
+            MessagesPerSecond = metrics.MessagesPerSecondLastMinute(),
+            ReportedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
+        };
+        stats.MessagesLastMinute.AddRange(metrics.MessagesLastMinute());
+        return stats;
+    }
 
     private async Task<UserRecord> RequireUserAsync(string userName) =>
         await users.FindByNameAsync(userName).ConfigureAwait(false) ?? throw ChatException.UnknownUser(userName);

@@ -8,6 +8,8 @@ namespace ChatService.Chat;
 /// </summary>
 public sealed class Room(RoomRecord record)
 {
+    private RecentRate _activity;
+
     public string Id => Record.Id;
 
     public RoomRecord Record { get; } = record;
@@ -42,7 +44,20 @@ public sealed class Room(RoomRecord record)
         lock (FanoutLock)
         {
             DeliveredSeq = message.Seq;
+            _activity.Add(Environment.TickCount64);
             Broadcast(frame);
+        }
+    }
+
+    /// <summary>Messages per minute lately (a moving average over about a minute), for the busiest-rooms list.</summary>
+    public double MessagesPerMinute
+    {
+        get
+        {
+            lock (FanoutLock)
+            {
+                return _activity.PerMinute(Environment.TickCount64);
+            }
         }
     }
 

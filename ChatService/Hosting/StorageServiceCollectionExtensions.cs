@@ -38,6 +38,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<IMessagePipeline, MessagePipeline>();
         services.AddSingleton<IClusterBus, SingleNodeBus>();
         services.AddSingleton<IPresenceLeases, NoPresenceLeases>();
+        services.AddSingleton<INodeStatsBoard, SingleNodeStatsBoard>();
         services.AddSingleton(sp => SigningKey.Resolve(auth, storage.DataDirectory, Logger(sp)));
         return services;
     }
@@ -66,6 +67,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<ClusterHealing>();
         services.AddHostedService<ClusterSignalHandler>();
         services.AddHostedService<ClusterMaintenance>();
+        services.AddSingleton<INodeStatsBoard, PostgresNodeStatsBoard>();
+        services.AddHostedService<NodeStatsReporter>();
         services.AddSingleton(sp => SigningKey.Resolve(auth, storage.DataDirectory, Logger(sp), shared: () =>
             sp.GetRequiredService<PostgresDatabase>().SharedValue("jwt_signing_key", () => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)))));
         return services;

@@ -83,6 +83,24 @@ public sealed class ChatMetrics : IDisposable
         return total / window;
     }
 
+    /// <summary>Messages accepted in each of the last 60 seconds, oldest first; the last is the second in progress.</summary>
+    public int[] MessagesLastMinute()
+    {
+        var now = Environment.TickCount64 / 1000;
+        var series = new int[60];
+        lock (_perSecond)
+        {
+            for (var i = 0; i < 60; i++)
+            {
+                var second = now - 59 + i;
+                var slot = (int)(((second % 60) + 60) % 60);
+                series[i] = _perSecondStamp[slot] == second ? (int)_perSecond[slot] : 0;
+            }
+        }
+
+        return series;
+    }
+
     public void FramesQueued(int count) => _framesOut.Add(count);
 
     public void EphemeralDropped() => _drops.Add(1);

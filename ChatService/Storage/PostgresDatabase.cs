@@ -173,5 +173,12 @@ internal static class PostgresSchema
             PRIMARY KEY (event_id, endpoint));
         CREATE INDEX webhook_outbox_due ON webhook_outbox (endpoint, next_attempt_at);
         """,
+        // Each node's latest figures for the admin dashboard (a serialized chat.v1.NodeStats).
+        """
+        CREATE TABLE node_stats (
+            node_id text PRIMARY KEY,
+            stats bytea NOT NULL,
+            reported_at bigint NOT NULL);
+        """,
     ];
 }

@@ -151,6 +151,18 @@ async function signUp(page, url, user, password) {
   await isOnline(page, user);
 }
 
+/** The bootstrap admin, signed in on a page of its own browser context (close the context when done). */
+async function signInAdmin(browser, server, viewport) {
+  const adminContext = await browser.newContext({ viewport });
+  const admin = await watch(await adminContext.newPage(), "admin");
+  await admin.goto(server.url, { timeout: maxWaitMs });
+  await admin.fill("#login-user", "admin");
+  await admin.fill("#login-password", "adminpass1");
+  await admin.click("button[name=signin]");
+  await isOnline(admin, "admin");
+  return { adminContext, admin };
+}
+
 async function openPanelIfPhone(page, panel) {
   const toggle = page.locator(`.${panel}-toggle`);
   if (await toggle.isVisible()) {
@@ -255,14 +267,8 @@ const scenarios = [
 
   ["admin broadcast shows as a toast", async ({ server, browser }) => {
     const { alice, bob } = ctx;
-    const adminContext = await browser.newContext({ viewport: { width: 1000, height: 700 } });
+    const { adminContext, admin } = await signInAdmin(browser, server, { width: 1000, height: 700 });
     try {
-      const admin = await watch(await adminContext.newPage(), "admin");
-      await admin.goto(server.url, { timeout: maxWaitMs });
-      await admin.fill("#login-user", "admin");
-      await admin.fill("#login-password", "adminpass1");
-      await admin.click("button[name=signin]");
-      await isOnline(admin, "admin");
       await admin.click("summary:has-text('Broadcast')");
       await admin.fill("#broadcast-title", "Maintenance");
       await admin.fill("#broadcast-body", "Back in <b>5</b> minutes");
@@ -349,6 +355,64 @@ const scenarios = [
       await checkGapless(page, who);
     }
     await alice.screenshot({ path: join(artifacts, "after-restart-alice.png") });
+  }],
+
+  ["admin dashboard: live figures and actions that ask first", async ({ server, browser, artifacts }) => {
+    const { alice, bob } = ctx;
+    await openRoom(alice, room);
+    // A user with no page, registered over the JSON API, to be kicked without disturbing alice and bob.
+    const carol = await fetch(`${server.url}v1/auth/register`, {
+      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ userName: "carol", password: "carol-password" }),
+    });
+    if (!carol.ok) throw new Error(`registering carol over the JSON API: HTTP ${carol.status}`);
+    // Tall enough that the whole dashboard shows in the screenshot.
+    const { adminContext, admin } = await signInAdmin(browser, server, { width: 1280, height: 1180 });
+    try {
+      if (await alice.isVisible("#dashboard-toggle")) throw new Error("a member sees the dashboard button");
+      await admin.click("#dashboard-toggle");
+      await until(admin, "the dashboard counts alice's, bob's and admin's streams", () => Number(document.querySelector("#dash-connections")?.textContent) >= 3);
+      await until(admin, "one node, listed with its connections", () => document.querySelectorAll("#dash-nodes tr[data-node]").length === 1);
+      await until(admin, "the lobby is among the busiest rooms", (r) => document.querySelector(`#dash-rooms-busiest tr[data-room="${r}"]`), room);
+      await until(admin, "the rate chart draws the last minute", () => (document.querySelector("#rate-chart polyline")?.getAttribute("points") ?? "").split(" ").length >= 60);
+
+      // Every action asks first; cancelling runs nothing.
+      const toastsBefore = await admin.$$eval("#toasts .toast", (t) => t.length);
+      await admin.fill("#dash-kick [name=user]", "carol");
+      await admin.click("#dash-kick button[type=submit]");
+      await until(admin, "kicking asks for confirmation", () => document.querySelector("#dash-kick .question")?.textContent === "End every connection of carol?");
+      await admin.click("#dash-kick .confirm button.secondary");
+      await until(admin, "cancel puts the button back", () => document.querySelector("#dash-kick .confirm").hidden);
+      if ((await admin.$$eval("#toasts .toast", (t) => t.length)) !== toastsBefore) throw new Error("cancelling still ran the kick");
+      await admin.click("#dash-kick button[type=submit]");
+      await admin.click("#dash-kick .confirm-yes");
+      await until(admin, "the kick reports back", () => [...document.querySelectorAll("#toasts .toast-title")].some((t) => t.textContent === "Kicked carol"));
+
+      await admin.fill("#dash-notify [name=user]", "bob");
+      await admin.fill("#dash-notify [name=title]", "Standup");
+      await admin.fill("#dash-notify [name=body]", "in five minutes");
+      await admin.click("#dash-notify button[type=submit]");
+      await admin.click("#dash-notify .confirm-yes");
+      await until(bob, "bob sees the notification", () => [...document.querySelectorAll("#toasts .toast")]
+        .some((t) => t.querySelector(".toast-title")?.textContent.startsWith("Standup") && t.querySelector("p")?.textContent === "in five minutes"));
+
+      const seq = await alice.$eval("#messages li.msg[data-seq]", (m) => m.dataset.seq);
+      await admin.fill("#dash-delete [name=room]", room);
+      await admin.fill("#dash-delete [name=seq]", seq);
+      await admin.click("#dash-delete button[type=submit]");
+      await admin.click("#dash-delete .confirm-yes");
+      await until(alice, `alice sees message #${seq} deleted`, (s) => document.querySelector(`#messages li.msg[data-seq="${s}"] .text.deleted`), seq);
+
+      await admin.fill("#dash-role [name=user]", "carol");
+      await admin.selectOption("#dash-role select", { label: "moderator" });
+      await admin.click("#dash-role button[type=submit]");
+      await until(admin, "changing a role asks first", () => document.querySelector("#dash-role .question")?.textContent === "Make carol moderator?");
+      await admin.click("#dash-role .confirm-yes");
+      await until(admin, "the role change reports back", () => [...document.querySelectorAll("#toasts .toast-title")].some((t) => t.textContent === "carol is now moderator"));
+      await admin.$eval("#dashboard", (d) => d.scrollTo(0, 0));
+      await admin.screenshot({ path: join(artifacts, "admin-dashboard.png") });
+    } finally {
+      await adminContext.close();
+    }
   }],
 
   ["closing a page takes its user offline for the other", async () => {

@@ -2,6 +2,7 @@
 // type, read, page back through history, broadcast. Views call these; they never call the API.
 import { Code, createApi, errorCode, errorText, type Api } from "./api";
 import { Auth } from "./auth";
+import { Dashboard } from "./dashboard";
 import { RoomKind } from "./gen/chat/v1/types_pb";
 import { Outbox } from "./outbox";
 import { ChatSession } from "./session";
@@ -13,6 +14,7 @@ const historyPage = 50;
 export class Controller {
   readonly store = new Store();
   readonly auth: Auth;
+  readonly dashboard: Dashboard;
   private readonly api: Api;
   private session: ChatSession | null = null;
   private outbox: Outbox | null = null;
@@ -26,6 +28,7 @@ export class Controller {
   constructor() {
     this.api = createApi(() => this.auth.accessToken);
     this.auth = new Auth(() => this.api);
+    this.dashboard = new Dashboard(this.api, this.store);
     this.store.onChange(() => this.maybeMarkRead());
     document.addEventListener("visibilitychange", () => this.maybeMarkRead());
     window.addEventListener("hashchange", () => this.signedIn && this.selectRoom(roomInAddress()));
@@ -68,6 +71,7 @@ export class Controller {
 
   signOut(reason = ""): void {
     this.end();
+    this.dashboard.close();
     // Asked for by the user (no reason): end the sign-in on the server too; otherwise the server ended it.
     if (reason === "") void this.auth.logout();
     else this.auth.signOut();

@@ -2,6 +2,7 @@
 // Re-renders the visible views after every batch of changes.
 import type { Controller } from "../controller";
 import { composerView } from "./composer";
+import { dashboardView } from "./dashboard";
 import { h } from "./dom";
 import { loginView, type View } from "./login";
 import { messagesView } from "./messages";
@@ -39,7 +40,8 @@ export function mountApp(root: HTMLElement, controller: Controller): void {
     peopleView(controller, picked),
   ];
   const [topbar, sidebar, messages, , people] = views as [View, View, View, View, View];
-  chat.append(topbar.el, sidebar.el, h("main", { class: "conversation" }, messages.el, composer.el), people.el);
+  const dashboard = dashboardView(controller.dashboard);
+  chat.append(topbar.el, sidebar.el, h("main", { class: "conversation" }, messages.el, composer.el, dashboard.el), people.el);
 
   chat.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && chat.dataset.panel) setPanel("");
@@ -63,7 +65,15 @@ export function mountApp(root: HTMLElement, controller: Controller): void {
       if (signedIn) composer.focus();
       else login.el.querySelector("input")?.focus();
     }
-    if (signedIn) for (const view of views) view.update();
+    if (signedIn) {
+      for (const view of views) view.update();
+      // The dashboard takes the conversation's place while it is open.
+      const open = controller.dashboard.open;
+      messages.el.hidden = open;
+      composer.el.hidden = open;
+      dashboard.el.hidden = !open;
+      if (open) dashboard.update();
+    }
     else login.update();
     toasts.update();
   };

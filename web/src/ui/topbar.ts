@@ -1,6 +1,7 @@
 // The header: which room is open, the connection state, who is signed in, and the panel toggles
 // that narrow (phone) screens use.
 import type { Controller } from "../controller";
+import { Role } from "../gen/chat/v1/types_pb";
 import type { ConnectionState } from "../state";
 import { h, setText } from "./dom";
 import type { View } from "./login";
@@ -20,7 +21,8 @@ export function topbarView(controller: Controller, togglePanel: (panel: "rooms" 
   const roomsButton = h("button", { type: "button", class: "toggle rooms-toggle", "aria-controls": "sidebar", onclick: () => togglePanel("rooms") }, "Rooms");
   const peopleButton = h("button", { type: "button", class: "toggle people-toggle", "aria-controls": "people", onclick: () => togglePanel("people") }, "People");
   const signOut = h("button", { type: "button", class: "secondary sign-out", onclick: () => controller.signOut() }, "Sign out");
-  const el = h("header", { class: "topbar" }, roomsButton, title, connection, peopleButton, me, signOut);
+  const dashboard = h("button", { type: "button", id: "dashboard-toggle", class: "secondary", "aria-pressed": "false", hidden: true, onclick: () => controller.dashboard.toggle() }, "Dashboard");
+  const el = h("header", { class: "topbar" }, roomsButton, title, connection, peopleButton, me, dashboard, signOut);
 
   return {
     el,
@@ -31,6 +33,9 @@ export function topbarView(controller: Controller, togglePanel: (panel: "rooms" 
       setText(connection, labels[store.connection]);
       if (connection.title !== store.connectionDetail) connection.title = store.connectionDetail;
       setText(me, store.me?.name ?? controller.auth.userName);
+      dashboard.hidden = store.me?.role !== Role.ADMIN;
+      dashboard.setAttribute("aria-pressed", String(controller.dashboard.open));
+      if (controller.dashboard.open) setText(title, "Dashboard");
     },
   };
 }
