@@ -4,7 +4,8 @@
 # bench/node/loadgen.js opens BENCH_PROFILE_SESSIONS (5000) idle sessions in rooms of 10. perf
 # records only from "opening" to "opened", so registering the users is left out. With
 # BENCH_PROFILE_SCENARIO=reconnect it records run.sh's reconnect storm instead, from the drop until
-# 99% have resumed. ReadyToRun is off
+# 99% have resumed; with BENCH_PROFILE_SCENARIO=fanout, one sender into a room of
+# BENCH_PROFILE_MEMBERS (1000) at BENCH_PROFILE_RATE (60) msg/s for 10 s, after a 3 s warm-up. ReadyToRun is off
 # and the runtime writes a perf map (with W^X off, so perf can attribute JIT code to it), so every
 # managed frame has a name; a first unrecorded pass warms the server up.
 #
@@ -36,9 +37,13 @@ profile() { # label dir
   local label="$1" dir="$2" perf_pid i
   start_ours "$label" "$dir" DOTNET_PerfMapEnabled=1 DOTNET_ReadyToRun=0 DOTNET_EnableWriteXorExecute=0 \
     CHAT_Auth__PasswordIterations=1000 CHAT_Auth__PasswordHashQueue=100000 \
-    CHAT_Chat__JoinRate__PerSecond=100000 CHAT_Chat__JoinRate__Burst=100000 CHAT_Chat__MaxConnectionsPerUser=1000000
+    CHAT_Chat__JoinRate__PerSecond=100000 CHAT_Chat__JoinRate__Burst=100000 CHAT_Chat__MaxConnectionsPerUser=1000000 \
+    CHAT_Chat__SendRate__PerSecond=100000 CHAT_Chat__SendRate__Burst=100000
   local start_mark="opening" stop_mark="opened in" args=(--scenario=idle --sessions="$SESSIONS" --room-size=10 --settle-ms=1000)
-  if [ "$SCENARIO" = reconnect ]; then
+  if [ "$SCENARIO" = fanout ]; then
+    start_mark="warm-up rate" stop_mark="step [0-9]* rate"
+    args=(--scenario=fanout --members="${BENCH_PROFILE_MEMBERS:-1000}" --rate="${BENCH_PROFILE_RATE:-60}" --seconds=10 --warmup-s=3)
+  elif [ "$SCENARIO" = reconnect ]; then
     # The storm: from the moment every session is dropped until 99% have resumed. Opening them first warms the server.
     start_mark="dropped" stop_mark="resumed; publishing"
     args=(--scenario=reconnect --sessions="$SESSIONS" --room-size=10 --rate=500 --warmup-s=3 --after-s=1 --storm-timeout-s=90)
