@@ -17,9 +17,8 @@ public sealed class TracingTests
     {
         using var spans = new SpanRecorder();
         await using var server = await ChatServerHost.StartAsync();
-        var alice = await server.RegisterAsync();
-        var room = await server.CreateRoomAsync(alice);
-        using var subscription = await server.SubscribeAsync(alice);
+        var (alice, room, subscription) = await SubscribedAsync(server);
+        using var _ = subscription;
         var sessionId = subscription.SessionId;
         await server.Chat.JoinAsync(new JoinRequest { SessionId = sessionId, Room = room }, alice.Options()).ResponseAsync.WaitAsync(ChatServerHost.Timeout);
         var traceId = ActivityTraceId.CreateRandom();
@@ -40,9 +39,8 @@ public sealed class TracingTests
     {
         using var spans = new SpanRecorder();
         await using var server = await ChatServerHost.StartAsync();
-        var alice = await server.RegisterAsync();
-        var room = await server.CreateRoomAsync(alice);
-        using var subscription = await server.SubscribeAsync(alice);
+        var (alice, room, subscription) = await SubscribedAsync(server);
+        using var _ = subscription;
         var sessionId = subscription.SessionId;
         var traceId = ActivityTraceId.CreateRandom();
 
@@ -54,6 +52,14 @@ public sealed class TracingTests
         var send = await spans.WaitForAsync(a => a.OperationName == "chat.send" && a.TraceId == traceId);
         Assert.AreEqual(ActivityStatusCode.Error, send.Status);
         Assert.AreEqual("FailedPrecondition", send.StatusDescription);
+    }
+
+    /// <summary>A user, a room they created, and a Subscribe session of theirs (not yet in the room).</summary>
+    private static async Task<(TestUser User, string Room, TestSubscription Subscription)> SubscribedAsync(ChatServerHost server)
+    {
+        var user = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(user);
+        return (user, room, await server.SubscribeAsync(user));
     }
 
     private static CallOptions WithTraceparent(TestUser user, ActivityTraceId traceId)
