@@ -93,6 +93,30 @@ public sealed class WebhookTests
     }
 
     [TestMethod]
+    public async Task Stop_WhileAPostHangs_HandsItsClaimBackForTheNextStart()
+    {
+        using var silent = new TcpListener(IPAddress.Loopback, 0);
+        silent.Start();
+        var port = ((IPEndPoint)silent.LocalEndpoint).Port;
+        await using var server = await ChatServerHost.StartAsync(Settings($"http://127.0.0.1:{port}/hook", timeout: "00:01:00"));
+        var alice = await server.RegisterAsync();
+        await server.CreateRoomAsync(alice);
+        // The room.created POST is on its way (claimed for its 21 timeouts) when the server stops.
+        using var accepted = await silent.AcceptTcpClientAsync().WaitAsync(ChatServerHost.Timeout);
+
+        await server.StopServerAsync();
+
+        using var connection = server.OpenStoreConnection();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*), MAX(next_attempt_at) FROM webhook_outbox;";
+        using var reader = command.ExecuteReader();
+        Assert.IsTrue(reader.Read());
+        Assert.AreEqual(1L, reader.GetInt64(0), "the event is still waiting");
+        var next = DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(1));
+        Assert.IsLessThanOrEqualTo(DateTimeOffset.UtcNow, next, "due at once after a restart, not when the claim would have run out");
+    }
+
+    [TestMethod]
     public async Task Start_BadEndpointSettings_RefusesWithAReadableReason()
     {
         var error = await Assert.ThrowsExactlyAsync<InvalidOperationException>(() => ChatServerHost.StartAsync(new Dictionary<string, string?>

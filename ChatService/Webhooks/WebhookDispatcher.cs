@@ -142,7 +142,24 @@ public sealed class WebhookDispatcher(
         for (var i = 0; i < due.Count; i++)
         {
             var delivery = due[i];
-            var failure = await PostAsync(endpoint, delivery, stoppingToken).ConfigureAwait(false);
+            string? failure;
+            try
+            {
+                failure = await PostAsync(endpoint, delivery, stoppingToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                // Stopping: hand back what this node claimed but did not send, so the next start (or
+                // another node) takes it at once instead of after the claim runs out.
+                var released = time.GetUtcNow();
+                foreach (var unsent in due.Skip(i))
+                {
+                    await store.RetryAtAsync(unsent, unsent.Attempts, released, CancellationToken.None).ConfigureAwait(false);
+                }
+
+                throw;
+            }
+
             if (failure is null)
             {
                 await store.DeleteAsync(delivery, CancellationToken.None).ConfigureAwait(false);
