@@ -101,15 +101,16 @@ public sealed class AdminOperations(
     /// <summary>This node's own figures, as it posts them for the others.</summary>
     public NodeStats ThisNode()
     {
+        var lastMinute = metrics.MessagesLastMinute();
         var stats = new NodeStats
         {
             Node = node.Id,
             Connections = sessions.Count,
             UsersOnline = sessions.UsersOnline,
-            MessagesPerSecond = metrics.MessagesPerSecondLastMinute(),
+            MessagesPerSecond = metrics.PerSecond(lastMinute),
             ReportedAt = Timestamp.FromDateTimeOffset(time.GetUtcNow()),
         };
-        stats.MessagesLastMinute.AddRange(metrics.MessagesLastMinute());
+        stats.MessagesLastMinute.AddRange(lastMinute);
         return stats;
     }
 

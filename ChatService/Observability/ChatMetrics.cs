@@ -63,25 +63,12 @@ public sealed class ChatMetrics : IDisposable
         }
     }
 
-    /// <summary>Messages accepted per second, averaged over the last minute (or the uptime, if shorter).</summary>
-    public double MessagesPerSecondLastMinute()
-    {
-        var now = Environment.TickCount64 / 1000;
-        long total = 0;
-        lock (_perSecond)
-        {
-            for (var i = 0; i < 60; i++)
-            {
-                if (now - _perSecondStamp[i] < 60)
-                {
-                    total += _perSecond[i];
-                }
-            }
-        }
-
-        var window = Math.Clamp((Environment.TickCount64 - _startedAt) / 1000.0, 1, 60);
-        return total / window;
-    }
+    /// <summary>
+    /// Messages accepted per second over the last minute (or the uptime, if shorter), from a
+    /// <see cref="MessagesLastMinute"/> series, so one reading of the counts gives both figures.
+    /// </summary>
+    public double PerSecond(IReadOnlyList<int> lastMinute) =>
+        lastMinute.Sum() / Math.Clamp((Environment.TickCount64 - _startedAt) / 1000.0, 1, 60);
 
     /// <summary>Messages accepted in each of the last 60 seconds, oldest first; the last is the second in progress.</summary>
     public int[] MessagesLastMinute()

@@ -22,6 +22,9 @@ public sealed class WebhookEvents(
     private readonly Channel<PendingEvent> _queue = Channel.CreateBounded<PendingEvent>(
         new BoundedChannelOptions(options.QueueCapacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
 
+    /// <summary>The types some endpoint wants, worked out once: the check runs on the chat path for every event.</summary>
+    private readonly HashSet<string> _wanted = [.. WebhookEventTypes.All.Where(type => options.Endpoints.Any(e => e.Wants(type)))];
+
     private long _dropped;
 
     /// <summary>Events refused because the queue was full (the outbox table was not keeping up).</summary>
@@ -99,7 +102,7 @@ public sealed class WebhookEvents(
 
     private void Enqueue(string type, Func<CancellationToken, ValueTask<JsonObject>> data)
     {
-        if (!options.Endpoints.Any(e => e.Wants(type)))
+        if (!_wanted.Contains(type))
         {
             return;
         }
