@@ -38,6 +38,7 @@ run_build() { # label dir round [VAR=value...]
     CHAT_Chat__JoinRate__PerSecond=100000 CHAT_Chat__JoinRate__Burst=100000 CHAT_Chat__MaxConnectionsPerUser=1000000 \
     CHAT_Chat__SendRate__PerSecond=100000 CHAT_Chat__SendRate__Burst=100000 "$@"
   node "$NODE_DIR/loadgen.js" --target=ours --port="$SERVER_PORT" --server-pid="$SERVER_PID" --label="$label" --run="$round" \
+    --metrics-url="http://127.0.0.1:$SERVER_WEB_PORT/metrics" \
     --scenario=fanout --members="$MEMBERS" --rate="$RATE" --seconds="$SECONDS_PER_RUN" --warmup-s=3 2>>"$WORK/loadgen.log" \
     | node -e "const r=JSON.parse(require('fs').readFileSync(0,'utf8'));r.target='$label';console.log(JSON.stringify(r))" >>"$RESULTS"
   stop_server
@@ -63,6 +64,7 @@ const targets = [...new Set(rows.map((r) => r.target))];
 const measures = [
   ['server CPU per delivery, µs', 'server_cpu_us_per_delivery', 2],
   ['server CPU, % of one core', 'server_cpu_pct', 0],
+  ['stream writes per delivery', 'server_writes_per_delivery', 3],
   ['delivery p50, ms', 'p50_ms', 2],
   ['delivery p99, ms', 'p99_ms', 2],
   ['send -> ack p99, ms', 'ack_p99_ms', 2],
@@ -80,8 +82,8 @@ for (const [name, key, d] of measures) out.push(`| ${name} | ${targets.map((t) =
 const base = targets.includes('ours-before') ? 'ours-before' : null;
 if (base) {
   out.push('', `| ratio to ${base} | ${targets.filter((t) => t !== base).join(' | ')} |`, `|---|${targets.filter((t) => t !== base).map(() => '---:').join('|')}|`);
-  for (const [name, key] of measures.slice(0, 4)) {
-    out.push(`| ${name} | ${targets.filter((t) => t !== base).map((t) => `${(cell(t, key).median / cell(base, key).median).toFixed(2)}×`).join(' | ')} |`);
+  for (const [name, key] of measures.slice(0, 5)) {
+    out.push(`| ${name} | ${targets.filter((t) => t !== base).map((t) => (cell(t, key) && cell(base, key) ? `${(cell(t, key).median / cell(base, key).median).toFixed(2)}×` : '-')).join(' | ')} |`);
   }
 }
 process.stdout.write(out.join('\n') + '\n');

@@ -1,11 +1,12 @@
 # Sourced by bench/auth.sh and bench/burst.sh: start one of our server builds on free loopback ports
 # with its own data directory, wait until it listens, stop it again.
-#   start_ours LABEL DIR [VAR=value...]   sets SERVER_PID and SERVER_PORT; server log in $WORK/LABEL.log
+#   start_ours LABEL DIR [VAR=value...]   sets SERVER_PID, SERVER_PORT (gRPC) and SERVER_WEB_PORT; server log in $WORK/LABEL.log
 #   stop_server
 # Needs WORK (a scratch directory) and log (a function) from the sourcing script.
 
 SERVER_PID=""
 SERVER_PORT=""
+SERVER_WEB_PORT=""
 
 free_port() { node -e "const s=require('net').createServer();s.listen(0,'127.0.0.1',()=>{console.log(s.address().port);s.close()})"; }
 
@@ -14,6 +15,7 @@ start_ours() {
   shift 2
   SERVER_PORT="$(free_port)"
   web="$(free_port)"
+  SERVER_WEB_PORT="$web"
   mkdir -p "$WORK/$label"
   env CHAT_Endpoints__Host=127.0.0.1 CHAT_Endpoints__GrpcPort="$SERVER_PORT" CHAT_Endpoints__WebPort="$web" \
     CHAT_Storage__DataDirectory="$WORK/$label" CHAT_Logging__LogLevel__Default=Warning "$@" \

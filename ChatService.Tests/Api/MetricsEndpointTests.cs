@@ -1,12 +1,11 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using ChatService.Tests.Chat;
+using static ChatService.Tests.Api.MetricsScrape;
 
 namespace ChatService.Tests.Api;
 
 /// <summary>What a Prometheus server scraping the web port sees: the chat meter, requests, runtime and process.</summary>
 [TestClass]
-public sealed partial class MetricsEndpointTests
+public sealed class MetricsEndpointTests
 {
     [TestMethod]
     public async Task Metrics_AfterMessages_PrometheusTextShowsChatCountersMoving()
@@ -24,15 +23,7 @@ public sealed partial class MetricsEndpointTests
             await a.SendAsync(room, $"more {i}");
         }
 
-        // The exporter caches a scrape for a moment; wait for a fresh one.
-        string text;
-        var deadline = DateTime.UtcNow + ChatServerHost.Timeout;
-        do
-        {
-            await Task.Delay(100);
-            text = await ScrapeAsync(http);
-        }
-        while (Counter(text, "chat_messages_in_total") < before + 3 && DateTime.UtcNow < deadline);
+        var text = await ScrapeUntilAsync(http, t => Counter(t, "chat_messages_in_total") >= before + 3);
 
         Assert.AreEqual(before + 3, Counter(text, "chat_messages_in_total"), "every stored message is counted");
         StringAssert.Contains(text, "# TYPE chat_messages_in_total counter");
@@ -60,21 +51,4 @@ public sealed partial class MetricsEndpointTests
         Assert.IsFalse(text.Contains(room, StringComparison.Ordinal), "labels must not carry room ids (unbounded)");
         StringAssert.Contains(text, "service_instance_id=\"metrics-node\"", "the node's name identifies its series");
     }
-
-    private static async Task<string> ScrapeAsync(HttpClient http)
-    {
-        using var response = await http.GetAsync("/metrics").WaitAsync(ChatServerHost.Timeout);
-        Assert.AreEqual(System.Net.HttpStatusCode.OK, response.StatusCode);
-        StringAssert.StartsWith(response.Content.Headers.ContentType?.MediaType, "text/plain");
-        return await response.Content.ReadAsStringAsync().WaitAsync(ChatServerHost.Timeout);
-    }
-
-    /// <summary>The sum of a metric's samples over all label sets; 0 when it has none yet.</summary>
-    private static double Counter(string text, string name) =>
-        Sample().Matches(text)
-            .Where(m => m.Groups["name"].Value == name)
-            .Sum(m => double.Parse(m.Groups["value"].Value, CultureInfo.InvariantCulture));
-
-    [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (?<value>[-+0-9.eE]+|NaN)( \d+)?$", RegexOptions.Multiline)]
-    private static partial Regex Sample();
 }

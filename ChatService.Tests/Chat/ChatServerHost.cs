@@ -92,12 +92,35 @@ internal sealed class ChatServerHost : IAsyncDisposable
 
     public async Task StartServerAsync(bool samePorts = false)
     {
-        if (!samePorts || GrpcPort == 0)
+        // A port found free can be taken by another test's outgoing connection before Kestrel binds
+        // it (both come from the ephemeral range), so a fresh pair is tried a few times.
+        for (var attempt = 1; ; attempt++)
         {
-            GrpcPort = FreePort.Next();
-            WebPort = FreePort.Next();
-        }
+            var freshPorts = !samePorts || GrpcPort == 0;
+            if (freshPorts)
+            {
+                GrpcPort = FreePort.Next();
+                WebPort = FreePort.Next();
+            }
 
+            try
+            {
+                await StartOnPortsAsync();
+                return;
+            }
+            catch (IOException ex) when (freshPorts && attempt < 5 && ex.InnerException is Microsoft.AspNetCore.Connections.AddressInUseException)
+            {
+                // Stop what started before the bind failed (the store, background services) before
+                // the next attempt opens the same data directory.
+                await _app!.StopAsync().WaitAsync(Timeout);
+                await _app.DisposeAsync();
+                _app = null;
+            }
+        }
+    }
+
+    private async Task StartOnPortsAsync()
+    {
         var args = _settings
             .Append(new("Endpoints:GrpcPort", GrpcPort.ToString()))
             .Append(new("Endpoints:WebPort", WebPort.ToString()))

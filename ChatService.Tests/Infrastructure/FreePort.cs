@@ -5,12 +5,30 @@ namespace ChatService.Tests.Infrastructure;
 
 internal static class FreePort
 {
-    /// <summary>A loopback port nothing listens on right now.</summary>
+    // Below Linux's ephemeral range (32768-60999): a port the kernel hands out for binding to 0 is
+    // also what outgoing connections use, so one of them could take it before the server binds.
+    private const int First = 20000;
+    private const int End = 32000;
+
+    /// <summary>A loopback port nothing listens on right now, outside the range outgoing connections draw from.</summary>
     public static int Next()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 0; attempt < 100; attempt++)
+        {
+            var port = Random.Shared.Next(First, End);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException ex) when (ex.SocketErrorCode == SocketError.AddressAlreadyInUse)
+            {
+                // Taken; draw another.
+            }
+        }
+
+        throw new InvalidOperationException($"No free loopback port between {First} and {End} after 100 tries.");
     }
 
     /// <summary>Waits until something accepts TCP connections on the port.</summary>

@@ -23,8 +23,10 @@ public static class GrpcEndpoints
 
     public const string CorsPolicy = "grpc-web";
 
-    public static IServiceCollection AddChatGrpc(this IServiceCollection services, int maxMessageBytes, IReadOnlyCollection<string> corsOrigins)
+    public static IServiceCollection AddChatGrpc(this IServiceCollection services, int maxMessageBytes, IReadOnlyCollection<string> corsOrigins, TimeSpan writeCoalescing)
     {
+        WriteCoalescer.Validate(writeCoalescing);
+        services.AddSingleton(_ => new WriteCoalescer(writeCoalescing));
         services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = maxMessageBytes;

@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using ChatGrpc.Contracts.V1;
 using ChatService.Auth;
 using ChatService.Chat;
+using ChatService.Observability;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
@@ -11,7 +13,8 @@ namespace ChatService.Api;
 /// Runs one chat stream for the caller JwtBearer authenticated: opens a session, pumps its outbox to the response stream with
 /// one writer loop, dispatches client frames in order, and ends the stream with the session's status.
 /// </summary>
-public sealed class SessionStream(ChatEngine engine, CallAuthenticator authenticator, ChatOptions options, TimeProvider time, ILogger<SessionStream> logger)
+public sealed class SessionStream(
+    ChatEngine engine, CallAuthenticator authenticator, WriteCoalescer coalescer, ChatMetrics metrics, ChatOptions options, TimeProvider time, ILogger<SessionStream> logger)
 {
     private const int WriteBatch = 64;
     private const int Http2Cancel = 0x8;
@@ -102,11 +105,13 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         }
     }
 
-    private static async Task PumpAsync(Session session, IServerStreamWriter<byte[]> responses, ServerCallContext context)
+    private async Task PumpAsync(Session session, IServerStreamWriter<byte[]> responses, ServerCallContext context)
     {
         // Unsized: it grows to the bursts this connection sees; most idle connections never batch.
         var batch = new List<OutboundFrame>();
         var writing = 0;
+        var lastFlush = 0L;
+        var gatherBelow = Math.Clamp(options.OutboxCapacity / 8, 1, WriteBatch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         // A session closed for overflow or a kick must not wait on a write the client will never read.
         // Its status cannot follow as trailers (they would queue behind that data), so the stream is
@@ -125,6 +130,17 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
         {
             while (await session.Outbox.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
+                if (session.Outbox.Count < gatherBelow && coalescer.ShouldGather(lastFlush, Stopwatch.GetTimestamp()))
+                {
+                    // Frames are coming faster than one per interval: let the next ones join this write.
+                    // A backlog is written at once instead: waiting on it would only fill the outbox
+                    // towards overflow and cap the stream at one batch per interval.
+                    await coalescer.NextTick().ConfigureAwait(false);
+                    // An abort during the wait must end the stream through the abort path above (its
+                    // status as trailers), not through a write on a cancelled token, which resets it as CANCEL.
+                    stop.Token.ThrowIfCancellationRequested();
+                }
+
                 batch.Clear();
                 session.Outbox.DrainTo(batch, WriteBatch);
                 Volatile.Write(ref writing, 1);
@@ -136,6 +152,8 @@ public sealed class SessionStream(ChatEngine engine, CallAuthenticator authentic
                 }
 
                 Volatile.Write(ref writing, 0);
+                lastFlush = Stopwatch.GetTimestamp();
+                metrics.FramesFlushed();
             }
         }
         catch (Exception ex) when (ex is OperationCanceledException or IOException or InvalidOperationException)

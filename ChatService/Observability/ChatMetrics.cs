@@ -14,6 +14,7 @@ public sealed class ChatMetrics : IDisposable
     private readonly UpDownCounter<int> _connections;
     private readonly Counter<long> _messagesIn;
     private readonly Counter<long> _framesOut;
+    private readonly Counter<long> _flushes;
     private readonly Counter<long> _drops;
     private readonly Counter<long> _overflows;
     private readonly Histogram<double> _commitLatency;
@@ -30,6 +31,7 @@ public sealed class ChatMetrics : IDisposable
         _connections = _meter.CreateUpDownCounter<int>("chat.connections", description: "Open chat streams");
         _messagesIn = _meter.CreateCounter<long>("chat.messages.in", description: "Messages accepted and stored");
         _framesOut = _meter.CreateCounter<long>("chat.frames.out", description: "Frames queued to connections");
+        _flushes = _meter.CreateCounter<long>("chat.frames.flushes", description: "Writes of queued frames to streams, one flush each (a socket write at most)");
         _drops = _meter.CreateCounter<long>("chat.outbox.drops", description: "Ephemeral frames dropped for slow readers");
         _overflows = _meter.CreateCounter<long>("chat.outbox.overflows", description: "Connections ended because their outbox filled");
         _commitLatency = _meter.CreateHistogram<double>("chat.store.commit.duration", "ms", "Time to commit one batch of messages");
@@ -89,6 +91,8 @@ public sealed class ChatMetrics : IDisposable
     }
 
     public void FramesQueued(int count) => _framesOut.Add(count);
+
+    public void FramesFlushed() => _flushes.Add(1);
 
     public void EphemeralDropped() => _drops.Add(1);
 

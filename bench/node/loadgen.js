@@ -97,6 +97,8 @@ const opt = {
   // wire: sessions speak the protocol directly (wireclients.js), cheap per received message;
   // library: @grpc/grpc-js and socket.io-client, as an application would.
   client: args.client || 'wire',
+  // Ours only: its Prometheus endpoint, read around each fan-out step to count stream flushes.
+  metricsUrl: args['metrics-url'] || null,
 };
 
 const SCENARIOS = ['idle', 'fanout', 'latency', 'slow', 'persist', 'reconnect'];
@@ -160,6 +162,14 @@ function ownCpuUs() {
 }
 
 /** CPU of the server and of this process over a window. */
+/** Ours' chat_frames_flushes_total (writes of queued frames to streams), or null without --metrics-url. */
+async function serverFlushes() {
+  if (!opt.metricsUrl) return null;
+  const text = await (await fetch(opt.metricsUrl, { signal: AbortSignal.timeout(5000) })).text();
+  const line = text.split('\n').find((l) => l.startsWith('chat_frames_flushes_total'));
+  return line ? Number(line.split(' ').pop()) : null;
+}
+
 function cpuWindow() {
   const t0 = performance.now();
   const s0 = serverCpuUs();
@@ -671,6 +681,7 @@ async function fanout() {
     let acked = 0;
     let sendErrors = 0;
     let firstSendError = null;
+    const flushesBefore = await serverFlushes();
     const window = cpuWindow();
     // How late this process's event loop runs: a fan-out burst it must work through shows here
     // even when its average CPU is low.
@@ -725,6 +736,7 @@ async function fanout() {
     }
     const cpu = window();
     loopDelay.disable();
+    const flushesAfter = await serverFlushes();
     const deliveries = st.received;
     const activeSeconds = Math.max(seconds, ((st.lastAt || sendEnd) - t0) / 1000);
     const lost = Math.max(0, expected() - deliveries);
@@ -750,6 +762,9 @@ async function fanout() {
       receivers_closed: closedInStep,
       server_cpu_us_per_delivery: cpu.serverUs === null || deliveries === 0 ? null : round(cpu.serverUs / deliveries, 2),
       server_cpu_pct: cpu.serverPct,
+      // Flushes to every stream (receivers, and the sender's acks and its own copies) per delivery counted here.
+      server_writes_per_delivery: flushesBefore === null || flushesAfter === null || deliveries === 0
+        ? null : round((flushesAfter - flushesBefore) / deliveries, 3),
       loadgen_cpu_pct: cpu.loadgenPct,
       loadgen_cpu_us_per_delivery: deliveries === 0 ? null : round(cpu.loadgenUs / deliveries, 2),
       loadgen_loop_delay_p99_ms: round(loopDelay.percentile(99) / 1e6, 1),
