@@ -21,7 +21,8 @@ public interface IMessagePipeline
 
 /// <summary>
 /// One node's path of a message from send to subscribers: dedupe by (sender, client_msg_id), seq
-/// assigned under the room's send lock, queued for group commit, fanned out after commit in seq order.
+/// assigned under the room's send lock, queued for group commit, fanned out after commit in seq order
+/// by the room's lane, so the writer goes on to the next commit while rooms fan out in parallel.
 /// </summary>
 public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metrics, TimeProvider time) : IMessagePipeline
 {
@@ -54,6 +55,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
 
             StoredMessage message;
             Task committed;
+            var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             await room.SendLock.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -68,7 +70,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
                 message = new StoredMessage(
                     room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), null);
                 room.LastAssignedSeq = message.Seq;
-                committed = messages.AppendAsync(message, generation, room.DeliverMessage);
+                committed = messages.AppendAsync(message, generation, stored => room.PostCommitted(stored, delivered));
             }
             finally
             {
@@ -83,6 +85,9 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
             {
                 throw new ChatException(ChatErrorCode.Unavailable, $"{ex.Message} Retry with the same client_msg_id.");
             }
+
+            // The ack follows the fan-out, which the room's lane runs off the commit loop.
+            await delivered.Task.ConfigureAwait(false);
 
             metrics.MessageAccepted();
             mine.SetResult(message);

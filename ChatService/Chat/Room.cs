@@ -6,13 +6,20 @@ namespace ChatService.Chat;
 /// A room's live state. Seq assignment and queueing for commit are serialized by <see cref="SendLock"/>; committed messages fan out under <see cref="FanoutLock"/> in seq order, so every subscriber
 /// sees the stored order. <see cref="DeliveredSeq"/> is the seam between replay and live for joiners.
 /// </summary>
-public sealed class Room(RoomRecord record)
+public sealed class Room
 {
+    private readonly RoomLane _lane;
     private RecentRate _activity;
+
+    public Room(RoomRecord record)
+    {
+        Record = record;
+        _lane = new RoomLane(this);
+    }
 
     public string Id => Record.Id;
 
-    public RoomRecord Record { get; } = record;
+    public RoomRecord Record { get; }
 
     public SemaphoreSlim SendLock { get; } = new(1, 1);
 
@@ -36,6 +43,26 @@ public sealed class Room(RoomRecord record)
     public void AddSubscriber(RoomSubscription subscription) => Subscribers = [.. Subscribers, subscription];
 
     public void RemoveSubscriber(RoomSubscription subscription) => Subscribers = Subscribers.Where(s => s != subscription).ToArray();
+
+    /// <summary>
+    /// Hands a message the store just committed to the room's lane, which fans it out off the commit
+    /// loop and then completes <paramref name="delivered"/>. Called in seq order.
+    /// </summary>
+    public void PostCommitted(StoredMessage message, TaskCompletionSource delivered) => _lane.Post(message, delivered);
+
+    /// <summary>A durable room frame, in order behind any committed message not yet fanned out.</summary>
+    public void BroadcastDurable(OutboundFrame frame, string? exceptUserId = null)
+    {
+        if (_lane.TryQueueBehind(frame, exceptUserId))
+        {
+            return;
+        }
+
+        lock (FanoutLock)
+        {
+            Broadcast(frame, exceptUserId);
+        }
+    }
 
     /// <summary>Fans out a committed message; callers deliver seqs in order, one at a time.</summary>
     public void DeliverMessage(StoredMessage message)

@@ -90,13 +90,11 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
     /// <summary>Durable frames keep their order against the room's messages; ephemeral ones need no lock.</summary>
     private static void DeliverToRoom(Room room, OutboundFrame frame, string? exceptUserId)
     {
-        if (!frame.Durable)
+        if (frame.Durable)
         {
-            room.Broadcast(frame, exceptUserId);
-            return;
+            room.BroadcastDurable(frame, exceptUserId);
         }
-
-        lock (room.FanoutLock)
+        else
         {
             room.Broadcast(frame, exceptUserId);
         }

@@ -106,7 +106,8 @@ public interface IGroupCommitLog : IMessageStore
 
     /// <summary>
     /// Queues a message (its seq already assigned under <paramref name="generation"/>) for the next group
-    /// commit. <paramref name="onCommitted"/> runs after the commit, in append order, before the task completes.
+    /// commit. <paramref name="onCommitted"/> runs after the commit, in append order, before the task completes;
+    /// it runs on the commit loop, so it only hands the message on (the room's lane fans it out).
     /// </summary>
     Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted);
 }
