@@ -20,8 +20,8 @@ internal sealed class RoomLane(Room room) : IThreadPoolWorkItem
     public void Post(StoredMessage message, TaskCompletionSource delivered) => Enqueue(new Item(message, delivered, default, null));
 
     /// <summary>
-    /// Delivers a durable room frame at once when nothing is in the lane, else behind what is. Returns
-    /// false in the first case, so the caller broadcasts it under the fan-out lock as it always has.
+    /// Queues a durable room frame behind the lane's messages. Returns false when the lane is empty:
+    /// nothing can be overtaken, so the caller broadcasts it at once under the fan-out lock.
     /// </summary>
     public bool TryQueueBehind(OutboundFrame frame, string? exceptUserId)
     {
