@@ -86,25 +86,9 @@ public sealed class RoomLaneTests
 
     private static Room NewRoom(string id) => new(new RoomRecord(id, id, RoomKind.Public, Alice.Id, DateTimeOffset.UnixEpoch));
 
-    private static Session Subscribe(Room room, ChatMetrics metrics)
-    {
-        var session = new Session(Guid.NewGuid().ToString("N"), new ChatUser("u-reader", "reader", Role.Member), DateTimeOffset.MaxValue, 64, metrics);
-        var subscription = new RoomSubscription(session, room, 64);
-        lock (room.FanoutLock)
-        {
-            room.AddSubscriber(subscription);
-            Assert.IsNull(subscription.GoLiveOrTakeBuffered(64));
-        }
+    private static Session Subscribe(Room room, ChatMetrics metrics) => RoomReader.Subscribe(room, metrics);
 
-        return session;
-    }
-
-    private static List<ServerFrame> Drain(Session session)
-    {
-        var batch = new List<OutboundFrame>();
-        session.Outbox.DrainTo(batch, 100);
-        return batch.Select(frame => ServerFrame.Parser.ParseFrom(frame.Payload)).ToList();
-    }
+    private static List<ServerFrame> Drain(Session session) => RoomReader.Drain(session);
 
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
@@ -116,7 +100,7 @@ public sealed class RoomLaneTests
         }
     }
 
-    private static LockHolder HoldFanoutLock(Room room) => new(room.FanoutLock);
+    private static LockHolder HoldFanoutLock(Room room) => new(room.FanoutLockForTests);
 
     /// <summary>Holds a monitor on a thread of its own (monitors belong to the thread that took them) until released.</summary>
     private sealed class LockHolder : IDisposable

@@ -272,6 +272,36 @@ public sealed class ClusterTests
     }
 
     [TestMethod]
+    public async Task DeleteMessage_RightAfterItsAck_EveryNodeDeliversTheMessageBeforeItsDeletion()
+    {
+        // Node 1 hears of each message as a seq and reads it back from the store 40 ms later; the deletion frame comes sooner.
+        await using var cluster = await TestCluster.StartAsync(2, lastNodeStoreLatency: TimeSpan.FromMilliseconds(20));
+        var admin = await cluster[0].LoginAdminAsync();
+        await using var pair = await cluster.AliceAndBobAsync();
+        var (_, bob, room, aliceOnFirst, bobOnSecond) = pair;
+        await using var bobOnFirst = await cluster[0].ConnectAndJoinAsync(bob, room);
+        const int rounds = 30;
+
+        await Task.WhenAll(Enumerable.Range(0, rounds).Select(i => Task.Run(async () =>
+        {
+            var ack = await aliceOnFirst.SendAsync(room, $"regrettable {i}");
+            await cluster[0].Admin.DeleteMessageAsync(new DeleteMessageRequest { Room = room, Seq = ack.Seq }, admin.Options()).ResponseAsync.WaitAsync(Patience);
+        })));
+
+        foreach (var (observer, where) in new[] { (bobOnSecond, "node 1"), (bobOnFirst, "node 0") })
+        {
+            await observer.WaitForCountAsync(f => f.MessageDeleted?.Room == room, rounds, Patience);
+            var order = observer.Frames
+                .Where(f => f.Message?.Room == room || f.MessageDeleted?.Room == room)
+                .Select(f => f.Message is { } m ? $"message {m.Seq}" : $"deleted {f.MessageDeleted.Seq}")
+                .ToArray();
+            var early = order.Where(e => e.StartsWith("deleted") && Array.IndexOf(order, "message" + e["deleted".Length..]) is var at && (at < 0 || at > Array.IndexOf(order, e))).ToArray();
+            Assert.AreEqual(0, early.Length, $"{where} told of a deletion before the message: {string.Join(", ", early.Take(5))}");
+            CollectionAssert.AreEqual(Enumerable.Range(1, rounds).Select(seq => $"message {seq}").ToArray(), order.Where(e => e.StartsWith("message")).ToArray(), where);
+        }
+    }
+
+    [TestMethod]
     public async Task Typing_OnOneNode_ShownToMembersOnAnother()
     {
         await using var cluster = await TestCluster.StartAsync(2);

@@ -10,6 +10,7 @@ internal sealed class TestCluster : IAsyncDisposable
     public static readonly TimeSpan Lease = TimeSpan.FromSeconds(3);
 
     private readonly List<ChatServerHost> _nodes = [];
+    private LatencyProxy? _slowLink;
 
     private TestCluster(string connectionString) => ConnectionString = connectionString;
 
@@ -17,22 +18,31 @@ internal sealed class TestCluster : IAsyncDisposable
 
     public ChatServerHost this[int index] => _nodes[index];
 
-    public static async Task<TestCluster> StartAsync(int nodes)
+    /// <param name="lastNodeStoreLatency">When set, the last node reaches the database through a <see cref="LatencyProxy"/> that holds traffic this long each way.</param>
+    public static async Task<TestCluster> StartAsync(int nodes, TimeSpan? lastNodeStoreLatency = null)
     {
         var cluster = new TestCluster(await PostgresServer.DatabaseAsync("c" + Guid.NewGuid().ToString("N")[..16]));
         for (var i = 0; i < nodes; i++)
         {
-            cluster._nodes.Add(await ChatServerHost.StartAsync(cluster.NodeSettings($"n{i}")));
+            var connectionString = cluster.ConnectionString;
+            if (i == nodes - 1 && lastNodeStoreLatency is { } latency)
+            {
+                var direct = new Npgsql.NpgsqlConnectionStringBuilder(connectionString);
+                cluster._slowLink = LatencyProxy.Start(direct.Port, latency);
+                connectionString = new Npgsql.NpgsqlConnectionStringBuilder(connectionString) { Port = cluster._slowLink.Port }.ConnectionString;
+            }
+
+            cluster._nodes.Add(await ChatServerHost.StartAsync(cluster.NodeSettings($"n{i}", connectionString)));
         }
 
         return cluster;
     }
 
     /// <summary>Settings for a node of this cluster; short lease and heal times so failures show within a test's patience.</summary>
-    public Dictionary<string, string?> NodeSettings(string nodeId) => new()
+    public Dictionary<string, string?> NodeSettings(string nodeId, string? connectionString = null) => new()
     {
         ["Storage:Provider"] = "Postgres",
-        ["Storage:ConnectionString"] = ConnectionString,
+        ["Storage:ConnectionString"] = connectionString ?? ConnectionString,
         ["Cluster:NodeId"] = nodeId,
         ["Cluster:PresenceLease"] = Lease.ToString(),
         ["Cluster:HealInterval"] = "00:00:01",
@@ -54,6 +64,11 @@ internal sealed class TestCluster : IAsyncDisposable
         foreach (var node in _nodes)
         {
             await node.DisposeAsync();
+        }
+
+        if (_slowLink is not null)
+        {
+            await _slowLink.DisposeAsync();
         }
     }
 }

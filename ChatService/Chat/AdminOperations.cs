@@ -54,7 +54,7 @@ public sealed class AdminOperations(
         {
             MessageDeleted = new MessageDeleted { Room = roomId, Seq = seq, Id = deleted.Id, DeletedBy = moderator.Name },
         });
-        relay.ToRoom(roomId, frame);
+        relay.ToRoom(roomId, frame, afterSeq: seq);
     }
 
     public async Task<User> SetRoleAsync(string userName, Role role)

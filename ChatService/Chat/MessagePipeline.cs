@@ -21,7 +21,7 @@ public interface IMessagePipeline
 
 /// <summary>
 /// One node's path of a message from send to subscribers: dedupe by (sender, client_msg_id), seq
-/// assigned under the room's send lock, queued for group commit, fanned out after commit in seq order
+/// assigned in the room's send turn, queued for group commit, fanned out after commit in seq order
 /// by the room's lane, so the writer goes on to the next commit while rooms fan out in parallel.
 /// </summary>
 public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metrics, TimeProvider time) : IMessagePipeline
@@ -56,25 +56,12 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
             StoredMessage message;
             Task committed;
             var delivered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await room.SendLock.WaitAsync().ConfigureAwait(false);
-            try
+            using (var turn = await room.TakeSendTurnAsync().ConfigureAwait(false))
             {
                 var generation = messages.Generation;
-                if (generation != room.SeqGeneration)
-                {
-                    // A commit failed since this room last counted: the store, not memory, knows the last seq.
-                    room.LastAssignedSeq = await messages.LastSeqAsync(room.Id).ConfigureAwait(false);
-                    room.SeqGeneration = generation;
-                }
-
-                message = new StoredMessage(
-                    room.Id, room.LastAssignedSeq + 1, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), null);
-                room.LastAssignedSeq = message.Seq;
+                var seq = await turn.NextSeqAsync(generation, messages).ConfigureAwait(false);
+                message = new StoredMessage(room.Id, seq, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), null);
                 committed = messages.AppendAsync(message, generation, stored => room.PostCommitted(stored, delivered));
-            }
-            finally
-            {
-                room.SendLock.Release();
             }
 
             try

@@ -3,17 +3,32 @@ using ChatService.Storage;
 namespace ChatService.Chat;
 
 /// <summary>
-/// A room's live state. Seq assignment and queueing for commit are serialized by <see cref="SendLock"/>; committed messages fan out under <see cref="FanoutLock"/> in seq order, so every subscriber
-/// sees the stored order. <see cref="DeliveredSeq"/> is the seam between replay and live for joiners.
+/// A room's live state, and the one place its invariants are kept. Senders take turns
+/// (<see cref="TakeSendTurnAsync"/>) so seqs are handed out and queued for commit in order; committed
+/// messages fan out one at a time under the room's fan-out lock, so every subscriber sees the stored
+/// order; <see cref="DeliveredSeq"/> is the seam between replay and live for joiners. A durable room
+/// frame names the seq it comes after and waits here until that message has gone out, so a deletion
+/// or a member event never overtakes a message this node is still reading from the store.
 /// </summary>
 public sealed class Room
 {
-    private readonly RoomLane _lane;
-    private RecentRate _activity;
+    /// <summary>Frames held for a seq this node never reaches (a store that lost messages) go out anyway past this many.</summary>
+    internal const int MaxHeldFrames = 256;
 
-    public Room(RoomRecord record)
+    private readonly object _fanout = new();
+    private readonly SemaphoreSlim _sendTurn = new(1, 1);
+    private readonly SemaphoreSlim _deliveryTurn = new(1, 1);
+    private readonly RoomLane _lane;
+    private readonly Queue<HeldFrame> _held = new();
+    private RecentRate _activity;
+    private ulong _lastAssignedSeq;
+    private int _seqGeneration = -1;
+
+    /// <param name="deliveredSeq">The room's newest stored seq when it is loaded: live delivery starts after it.</param>
+    public Room(RoomRecord record, ulong deliveredSeq = 0)
     {
         Record = record;
+        DeliveredSeq = deliveredSeq;
         _lane = new RoomLane(this);
     }
 
@@ -21,28 +36,70 @@ public sealed class Room
 
     public RoomRecord Record { get; }
 
-    public SemaphoreSlim SendLock { get; } = new(1, 1);
+    /// <summary>Newest seq fanned out here.</summary>
+    public ulong DeliveredSeq { get; private set; }
 
-    /// <summary>Last seq handed out; guarded by <see cref="SendLock"/>.</summary>
-    public ulong LastAssignedSeq { get; set; }
+    /// <summary>A snapshot: replaced, never changed, when someone subscribes or leaves.</summary>
+    public RoomSubscription[] Subscribers { get; private set; } = [];
 
-    /// <summary>The store generation <see cref="LastAssignedSeq"/> was read under; -1 before the first read.</summary>
-    public int SeqGeneration { get; set; } = -1;
+    /// <summary>Messages per minute lately (a moving average over about a minute), for the busiest-rooms list.</summary>
+    public double MessagesPerMinute
+    {
+        get
+        {
+            lock (_fanout)
+            {
+                return _activity.PerMinute(Environment.TickCount64);
+            }
+        }
+    }
 
-    public object FanoutLock { get; } = new();
+    /// <summary>Stalls the room's fan-out while a test holds it; nothing else takes it from outside.</summary>
+    internal object FanoutLockForTests => _fanout;
 
-    /// <summary>Serializes catching up from a shared store, so a room's messages are delivered once and in seq order.</summary>
-    public SemaphoreSlim DeliveryLock { get; } = new(1, 1);
+    /// <summary>Waits for this room's send turn: one sender at a time takes seqs and queues them for commit. Dispose to pass it on.</summary>
+    public async Task<SendTurn> TakeSendTurnAsync()
+    {
+        await _sendTurn.WaitAsync().ConfigureAwait(false);
+        return new SendTurn(this);
+    }
 
-    /// <summary>Newest seq fanned out; guarded by <see cref="FanoutLock"/>.</summary>
-    public ulong DeliveredSeq { get; set; }
+    /// <summary>Waits for the turn to deliver from a shared store, so each message goes out once and in seq order. Dispose to pass it on.</summary>
+    public async Task<IDisposable> TakeDeliveryTurnAsync()
+    {
+        await _deliveryTurn.WaitAsync().ConfigureAwait(false);
+        return new Turn(_deliveryTurn);
+    }
 
-    /// <summary>Copy-on-write under <see cref="FanoutLock"/>, so readers may iterate a snapshot without it.</summary>
-    public RoomSubscription[] Subscribers { get; set; } = [];
+    /// <summary>Adds a joiner; it buffers live frames until its replay up to the returned watermark is done.</summary>
+    public (bool FirstForUser, ulong Watermark) Subscribe(RoomSubscription subscription)
+    {
+        lock (_fanout)
+        {
+            var first = !HasUser(subscription.Session.User.Id);
+            Subscribers = [.. Subscribers, subscription];
+            return (first, DeliveredSeq);
+        }
+    }
 
-    public void AddSubscriber(RoomSubscription subscription) => Subscribers = [.. Subscribers, subscription];
+    /// <summary>Removes a subscription; true when it was its user's last one here.</summary>
+    public bool Unsubscribe(RoomSubscription subscription)
+    {
+        lock (_fanout)
+        {
+            Subscribers = Subscribers.Where(s => s != subscription).ToArray();
+            return !HasUser(subscription.Session.User.Id);
+        }
+    }
 
-    public void RemoveSubscriber(RoomSubscription subscription) => Subscribers = Subscribers.Where(s => s != subscription).ToArray();
+    /// <summary>See <see cref="RoomSubscription.GoLiveOrTakeBuffered"/>; taken under the fan-out lock so no frame slips between.</summary>
+    public List<OutboundFrame>? GoLiveOrTakeBuffered(RoomSubscription subscription, int maxAtOnce)
+    {
+        lock (_fanout)
+        {
+            return subscription.GoLiveOrTakeBuffered(maxAtOnce);
+        }
+    }
 
     /// <summary>
     /// Hands a message the store just committed to the room's lane, which fans it out off the commit
@@ -50,46 +107,100 @@ public sealed class Room
     /// </summary>
     public void PostCommitted(StoredMessage message, TaskCompletionSource delivered) => _lane.Post(message, delivered);
 
-    /// <summary>A durable room frame, in order behind any committed message not yet fanned out.</summary>
-    public void BroadcastDurable(OutboundFrame frame, string? exceptUserId = null)
+    /// <summary>
+    /// A durable room frame, in order behind any committed message not yet fanned out and behind message
+    /// <paramref name="afterSeq"/>, which the frame's author had seen (the message a deletion names, the
+    /// room's position on the node that announced a member).
+    /// </summary>
+    public void BroadcastDurable(OutboundFrame frame, string? exceptUserId = null, ulong afterSeq = 0)
     {
-        if (_lane.TryQueueBehind(frame, exceptUserId))
+        if (!_lane.TryQueueBehind(frame, exceptUserId, afterSeq))
         {
-            return;
-        }
-
-        lock (FanoutLock)
-        {
-            Broadcast(frame, exceptUserId);
+            DeliverDurable(frame, exceptUserId, afterSeq);
         }
     }
+
+    /// <summary>An ephemeral frame (typing): order does not matter, so no lock.</summary>
+    public void BroadcastEphemeral(OutboundFrame frame, string? exceptUserId = null) => Broadcast(frame, exceptUserId);
 
     /// <summary>Fans out a committed message; callers deliver seqs in order, one at a time.</summary>
     public void DeliverMessage(StoredMessage message)
     {
         var frame = Frames.Message(message);
-        lock (FanoutLock)
+        lock (_fanout)
         {
             DeliveredSeq = message.Seq;
             _activity.Add(Environment.TickCount64);
             Broadcast(frame);
+            ReleaseHeld(all: false);
         }
     }
 
-    /// <summary>Messages per minute lately (a moving average over about a minute), for the busiest-rooms list.</summary>
-    public double MessagesPerMinute
+    /// <summary>
+    /// Moves the live position to <paramref name="seq"/> without reading the messages, if nobody here
+    /// subscribes (joiners replay from the store up to it). Returns false when someone does.
+    /// </summary>
+    public bool TrySkipTo(ulong seq)
     {
-        get
+        lock (_fanout)
         {
-            lock (FanoutLock)
+            if (Subscribers.Length > 0)
             {
-                return _activity.PerMinute(Environment.TickCount64);
+                return false;
+            }
+
+            DeliveredSeq = Math.Max(DeliveredSeq, seq);
+            ReleaseHeld(all: false);
+            return true;
+        }
+    }
+
+    internal void DeliverDurable(OutboundFrame frame, string? exceptUserId, ulong afterSeq)
+    {
+        lock (_fanout)
+        {
+            if (_held.Count == 0 && DeliveredSeq >= afterSeq)
+            {
+                Broadcast(frame, exceptUserId);
+                return;
+            }
+
+            _held.Enqueue(new HeldFrame(frame, exceptUserId, afterSeq));
+            if (_held.Count > MaxHeldFrames)
+            {
+                ReleaseHeld(all: true);
             }
         }
     }
 
-    /// <summary>Sends a frame to every subscriber. Call under <see cref="FanoutLock"/> for durable frames that must keep order.</summary>
-    public void Broadcast(OutboundFrame frame, string? exceptUserId = null)
+    /// <summary>The next seq, read from the store first when its generation moved since this room last counted. Under the send turn.</summary>
+    internal async ValueTask<ulong> NextSeqAsync(int generation, IMessageStore store)
+    {
+        if (generation != _seqGeneration)
+        {
+            // A commit failed since this room last counted (or it never did): the store, not memory, knows the last seq.
+            _lastAssignedSeq = await store.LastSeqAsync(Id).ConfigureAwait(false);
+            _seqGeneration = generation;
+        }
+
+        return ++_lastAssignedSeq;
+    }
+
+    internal void EndSendTurn() => _sendTurn.Release();
+
+    /// <summary>Sends held frames whose message has gone out, oldest first, so they keep their own order too. Under the fan-out lock.</summary>
+    private void ReleaseHeld(bool all)
+    {
+        while (_held.TryPeek(out var next) && (all || next.AfterSeq <= DeliveredSeq))
+        {
+            _held.Dequeue();
+            Broadcast(next.Frame, next.ExceptUserId);
+        }
+    }
+
+    private bool HasUser(string userId) => Subscribers.Any(s => s.Session.User.Id == userId);
+
+    private void Broadcast(OutboundFrame frame, string? exceptUserId = null)
     {
         foreach (var subscriber in Subscribers)
         {
@@ -99,62 +210,19 @@ public sealed class Room
             }
         }
     }
-}
 
-/// <summary>One session's membership in a room's fan-out. While joining it buffers live frames until replay is done.</summary>
-public sealed class RoomSubscription(Session session, Room room, int bufferLimit)
-{
-    private List<OutboundFrame>? _pending = [];
+    internal readonly record struct HeldFrame(OutboundFrame Frame, string? ExceptUserId, ulong AfterSeq);
 
-    public Session Session { get; } = session;
-
-    public Room Room { get; } = room;
-
-    /// <summary>Called under the room's fan-out lock.</summary>
-    public void Deliver(OutboundFrame frame)
+    private sealed class Turn(SemaphoreSlim gate) : IDisposable
     {
-        if (_pending is null)
-        {
-            Session.Send(frame);
-            return;
-        }
+        private int _released;
 
-        if (frame.Durable)
+        public void Dispose()
         {
-            _pending.Add(frame);
-            if (_pending.Count > bufferLimit)
+            if (Interlocked.Exchange(ref _released, 1) == 0)
             {
-                Session.Close(new CloseReason(ChatErrorCode.ResourceExhausted,
-                    "The room moved faster than its history could be replayed. Reconnect and resume from your last seq."));
+                gate.Release();
             }
         }
-    }
-
-    /// <summary>
-    /// Ends the replay phase if at most <paramref name="maxAtOnce"/> live frames are buffered: they go out
-    /// after the replayed ones and null is returned. Otherwise hands back the buffered frames, to be
-    /// queued at the reader's pace, and keeps buffering. Called under the fan-out lock.
-    /// </summary>
-    public List<OutboundFrame>? GoLiveOrTakeBuffered(int maxAtOnce)
-    {
-        var pending = _pending;
-        if (pending is null)
-        {
-            return null;
-        }
-
-        if (pending.Count > maxAtOnce)
-        {
-            _pending = [];
-            return pending;
-        }
-
-        _pending = null;
-        foreach (var frame in pending)
-        {
-            Session.Send(frame);
-        }
-
-        return null;
     }
 }

@@ -17,13 +17,13 @@ internal sealed class RoomLane(Room room) : IThreadPoolWorkItem
     private bool _scheduled;
 
     /// <summary>Queues a committed message; <paramref name="delivered"/> completes once every subscriber has it queued.</summary>
-    public void Post(StoredMessage message, TaskCompletionSource delivered) => Enqueue(new Item(message, delivered, default, null));
+    public void Post(StoredMessage message, TaskCompletionSource delivered) => Enqueue(new Item(message, delivered, default));
 
     /// <summary>
     /// Queues a durable room frame behind the lane's messages. Returns false when the lane is empty:
     /// nothing can be overtaken, so the caller broadcasts it at once under the fan-out lock.
     /// </summary>
-    public bool TryQueueBehind(OutboundFrame frame, string? exceptUserId)
+    public bool TryQueueBehind(OutboundFrame frame, string? exceptUserId, ulong afterSeq)
     {
         lock (_gate)
         {
@@ -32,7 +32,7 @@ internal sealed class RoomLane(Room room) : IThreadPoolWorkItem
                 return false;
             }
 
-            _items.Enqueue(new Item(null, null, frame, exceptUserId));
+            _items.Enqueue(new Item(null, null, new Room.HeldFrame(frame, exceptUserId, afterSeq)));
             return true;
         }
     }
@@ -58,10 +58,7 @@ internal sealed class RoomLane(Room room) : IThreadPoolWorkItem
             }
             else
             {
-                lock (room.FanoutLock)
-                {
-                    room.Broadcast(item.Frame, item.ExceptUserId);
-                }
+                room.DeliverDurable(item.Frame.Frame, item.Frame.ExceptUserId, item.Frame.AfterSeq);
             }
         }
     }
@@ -82,5 +79,5 @@ internal sealed class RoomLane(Room room) : IThreadPoolWorkItem
         ThreadPool.UnsafeQueueUserWorkItem(this, preferLocal: false);
     }
 
-    private readonly record struct Item(StoredMessage? Message, TaskCompletionSource? Delivered, OutboundFrame Frame, string? ExceptUserId);
+    private readonly record struct Item(StoredMessage? Message, TaskCompletionSource? Delivered, Room.HeldFrame Frame);
 }

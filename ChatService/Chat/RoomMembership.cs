@@ -39,14 +39,7 @@ public sealed class RoomMembership(
         // On a cluster this node may not have heard of the newest messages yet; a resume must see them.
         await pipeline.CatchUpAsync(room).ConfigureAwait(false);
         var subscription = new RoomSubscription(session, room, options.OutboxCapacity);
-        ulong watermark;
-        bool firstForUser;
-        lock (room.FanoutLock)
-        {
-            firstForUser = !room.Subscribers.Any(s => s.Session.User.Id == session.User.Id);
-            room.AddSubscriber(subscription);
-            watermark = room.DeliveredSeq;
-        }
+        var (firstForUser, watermark) = room.Subscribe(subscription);
 
         session.Rooms[roomId] = subscription;
         try
@@ -157,12 +150,7 @@ public sealed class RoomMembership(
         var maxAtOnce = session.Outbox.ReservedForLive;
         while (true)
         {
-            List<OutboundFrame>? buffered;
-            lock (subscription.Room.FanoutLock)
-            {
-                buffered = subscription.GoLiveOrTakeBuffered(maxAtOnce);
-            }
-
+            var buffered = subscription.Room.GoLiveOrTakeBuffered(subscription, maxAtOnce);
             if (buffered is null)
             {
                 return;
@@ -181,14 +169,7 @@ public sealed class RoomMembership(
     public void Unsubscribe(RoomSubscription subscription, bool announce = true)
     {
         var room = subscription.Room;
-        bool lastForUser;
-        lock (room.FanoutLock)
-        {
-            room.RemoveSubscriber(subscription);
-            lastForUser = !room.Subscribers.Any(s => s.Session.User.Id == subscription.Session.User.Id);
-        }
-
-        if (announce && lastForUser)
+        if (room.Unsubscribe(subscription) && announce)
         {
             typing.Clear(room, subscription.Session.User);
             AnnounceMember(room, subscription.Session.User, joined: false);

@@ -36,8 +36,8 @@ public sealed class RoomRegistry(IRoomStore rooms, IMessageStore messages)
             return null;
         }
 
-        // SeqGeneration stays unset: a node that assigns seqs in memory reads its own starting point on the first send.
+        // The room counts seqs from the store on its first send, not from here: a commit may fail in between.
         var last = await messages.LastSeqAsync(roomId).ConfigureAwait(false);
-        return new Room(record) { DeliveredSeq = last };
+        return new Room(record, last);
     }
 }

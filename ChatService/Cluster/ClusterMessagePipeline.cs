@@ -10,8 +10,8 @@ namespace ChatService.Cluster;
 /// <summary>
 /// A message's path on a cluster: the database assigns seqs and signals the other nodes in the same
 /// statement; this node then delivers to its own subscribers, in seq order with whatever other nodes
-/// committed before, and acks. Sends to one room from this node are combined: whoever holds the room's
-/// send lock commits everything queued so far in one statement, so a busy room pays one commit per
+/// committed before, and acks. Sends to one room from this node are combined: whoever has the room's
+/// send turn commits everything queued so far in one statement, so a busy room pays one commit per
 /// batch, as the single-node group commit does.
 /// </summary>
 public sealed class ClusterMessagePipeline(
@@ -37,17 +37,12 @@ public sealed class ClusterMessagePipeline(
                 queue.Add(pending);
             }
 
-            await room.SendLock.WaitAsync().ConfigureAwait(false);
-            try
+            using (await room.TakeSendTurnAsync().ConfigureAwait(false))
             {
                 while (!pending.Stored.Task.IsCompleted)
                 {
                     await CommitQueuedAsync(room, queue).ConfigureAwait(false);
                 }
-            }
-            finally
-            {
-                room.SendLock.Release();
             }
 
             return await pending.Stored.Task.ConfigureAwait(false);
@@ -122,64 +117,5 @@ public sealed class ClusterMessagePipeline(
         public NewMessage Message { get; } = message;
 
         public TaskCompletionSource<(StoredMessage Message, bool Duplicate)> Stored { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    }
-}
-
-/// <summary>
-/// Brings a room's local subscribers up to a seq the shared store has committed, reading from the
-/// table whatever this node has not delivered yet. Only seqs travel between nodes, so a missed or late
-/// signal costs a read, never a lost or reordered message.
-/// </summary>
-public sealed class RoomFeed(IMessageStore messages, ILogger<RoomFeed> logger)
-{
-    private const int Page = 256;
-
-    /// <summary>Delivers up to <paramref name="target"/>; <paramref name="known"/> (consecutive seqs) need not be read back.</summary>
-    public async Task AdvanceAsync(Room room, ulong target, IReadOnlyList<StoredMessage>? known = null)
-    {
-        if (room.DeliveredSeq >= target)
-        {
-            return;
-        }
-
-        await room.DeliveryLock.WaitAsync().ConfigureAwait(false);
-        try
-        {
-            while (room.DeliveredSeq < target)
-            {
-                var next = room.DeliveredSeq + 1;
-                if (known is [var first, ..] && next >= first.Seq && next <= known[^1].Seq)
-                {
-                    room.DeliverMessage(known[(int)(next - first.Seq)]);
-                    continue;
-                }
-
-                lock (room.FanoutLock)
-                {
-                    // Nobody here to deliver to: joiners replay from the store up to this mark.
-                    if (room.Subscribers.Length == 0)
-                    {
-                        room.DeliveredSeq = target;
-                        return;
-                    }
-                }
-
-                var batch = await messages.ReadAsync(room.Id, room.DeliveredSeq, target + 1, Page, newest: false).ConfigureAwait(false);
-                if (batch.Count == 0 || batch[0].Seq != room.DeliveredSeq + 1)
-                {
-                    logger.LogError("Room {Room} has no message {Seq} in the store although {Target} was committed.", room.Id, room.DeliveredSeq + 1, target);
-                    return;
-                }
-
-                foreach (var message in batch.TakeWhile((m, i) => m.Seq == batch[0].Seq + (ulong)i))
-                {
-                    room.DeliverMessage(message);
-                }
-            }
-        }
-        finally
-        {
-            room.DeliveryLock.Release();
-        }
     }
 }

@@ -10,18 +10,27 @@ namespace ChatService.Cluster;
 /// </summary>
 public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionRegistry sessions)
 {
-    /// <summary>A frame for everyone in the room but <paramref name="exceptUserId"/>'s sessions.</summary>
-    public void ToRoom(Room room, OutboundFrame frame, string? exceptUserId = null)
+    /// <summary>
+    /// A frame for everyone in the room but <paramref name="exceptUserId"/>'s sessions. A durable one
+    /// goes out on every node after the messages this node has delivered and after <paramref name="afterSeq"/>.
+    /// </summary>
+    public void ToRoom(Room room, OutboundFrame frame, string? exceptUserId = null, ulong afterSeq = 0)
     {
-        DeliverToRoom(room, frame, exceptUserId);
-        bus.Publish(new RoomFrame(room.Id, frame.Payload, frame.Durable, exceptUserId));
+        afterSeq = frame.Durable ? Math.Max(afterSeq, room.DeliveredSeq) : 0;
+        DeliverToRoom(room, frame, exceptUserId, afterSeq);
+        bus.Publish(new RoomFrame(room.Id, frame.Payload, frame.Durable, exceptUserId, afterSeq));
     }
 
-    /// <summary>As <see cref="ToRoom(Room, OutboundFrame, string?)"/> for a room this node may not have loaded.</summary>
-    public void ToRoom(string roomId, OutboundFrame frame, string? exceptUserId = null)
+    /// <summary>As <see cref="ToRoom(Room, OutboundFrame, string?, ulong)"/> for a room this node may not have loaded.</summary>
+    public void ToRoom(string roomId, OutboundFrame frame, string? exceptUserId = null, ulong afterSeq = 0)
     {
-        DeliverToRoom(roomId, frame, exceptUserId);
-        bus.Publish(new RoomFrame(roomId, frame.Payload, frame.Durable, exceptUserId));
+        if (rooms.TryGetLoaded(roomId) is { } room)
+        {
+            ToRoom(room, frame, exceptUserId, afterSeq);
+            return;
+        }
+
+        bus.Publish(new RoomFrame(roomId, frame.Payload, frame.Durable, exceptUserId, frame.Durable ? afterSeq : 0));
     }
 
     /// <summary>A durable frame for a user's sessions (every session when <paramref name="userId"/> is null); returns how many were on this node.</summary>
@@ -40,11 +49,11 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
         return local;
     }
 
-    internal void DeliverToRoom(string roomId, OutboundFrame frame, string? exceptUserId)
+    internal void DeliverToRoom(string roomId, OutboundFrame frame, string? exceptUserId, ulong afterSeq)
     {
         if (rooms.TryGetLoaded(roomId) is { } room)
         {
-            DeliverToRoom(room, frame, exceptUserId);
+            DeliverToRoom(room, frame, exceptUserId, afterSeq);
         }
     }
 
@@ -88,15 +97,15 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
     }
 
     /// <summary>Durable frames keep their order against the room's messages; ephemeral ones need no lock.</summary>
-    private static void DeliverToRoom(Room room, OutboundFrame frame, string? exceptUserId)
+    private static void DeliverToRoom(Room room, OutboundFrame frame, string? exceptUserId, ulong afterSeq)
     {
         if (frame.Durable)
         {
-            room.BroadcastDurable(frame, exceptUserId);
+            room.BroadcastDurable(frame, exceptUserId, afterSeq);
         }
         else
         {
-            room.Broadcast(frame, exceptUserId);
+            room.BroadcastEphemeral(frame, exceptUserId);
         }
     }
 }

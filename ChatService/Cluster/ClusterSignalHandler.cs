@@ -39,7 +39,13 @@ internal sealed class ClusterSignalHandler(
                 Observe(feed.AdvanceAsync(room, advanced.Seq), signal);
                 break;
             case RoomFrame frame:
-                relay.DeliverToRoom(frame.RoomId, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId);
+                relay.DeliverToRoom(frame.RoomId, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId, frame.AfterSeq);
+                if (frame.AfterSeq > 0 && rooms.TryGetLoaded(frame.RoomId) is { } held && held.DeliveredSeq < frame.AfterSeq)
+                {
+                    // The frame waits for that message; read it now rather than trust its own signal to arrive.
+                    Observe(feed.AdvanceAsync(held, frame.AfterSeq), signal);
+                }
+
                 break;
             case UserFrame frame:
                 relay.DeliverToUser(frame.UserId, frame.Frame, frame.ExceptSessionId);

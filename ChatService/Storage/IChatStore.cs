@@ -93,7 +93,7 @@ public interface IMessageStore
 }
 
 /// <summary>
-/// One node's log: the caller assigns seqs in memory (under the room's send lock) and the store
+/// One node's log: the caller assigns seqs in memory (in the room's send turn) and the store
 /// commits appends in groups, in order.
 /// </summary>
 public interface IGroupCommitLog : IMessageStore

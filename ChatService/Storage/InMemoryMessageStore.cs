@@ -25,7 +25,7 @@ public sealed class InMemoryMessageStore(StorageOptions options) : IGroupCommitL
         }
     }
 
-    /// <summary>"Commits" at once; the caller holds the room's send lock, so callbacks run in seq order.</summary>
+    /// <summary>"Commits" at once; the caller has the room's send turn, so callbacks run in seq order.</summary>
     public Task AppendAsync(StoredMessage message, int generation, Action<StoredMessage> onCommitted)
     {
         lock (_gate)
