@@ -302,6 +302,34 @@ public sealed class ClusterTests
     }
 
     [TestMethod]
+    public async Task Join_SameUserOnTwoNodesAtOnce_AnnouncedOnceAndLeftOnlyWhenTheLastStreamCloses()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        await using var pair = await cluster.AliceAndBobAsync();
+        var (_, _, room, aliceOnFirst, bobOnSecond) = pair;
+        var carol = await cluster[1].RegisterAsync();
+        bool IsCarol(MemberEvent? e) => e?.Member.UserId == carol.User.Id;
+
+        var streams = await Task.WhenAll(cluster[0].ConnectAndJoinAsync(carol, room), cluster[1].ConnectAndJoinAsync(carol, room));
+        await aliceOnFirst.WaitForAsync(f => IsCarol(f.MemberJoined), Patience);
+        await streams[1].DisposeAsync();
+        await streams[0].SendAsync(room, "still here on node 0");
+        await streams[0].DisposeAsync();
+        await aliceOnFirst.WaitForAsync(f => IsCarol(f.MemberLeft), Patience);
+        var marker = await aliceOnFirst.SendAsync(room, "after carol left");
+
+        foreach (var (observer, where) in new[] { (aliceOnFirst, "node 0"), (bobOnSecond, "node 1") })
+        {
+            await observer.WaitForAsync(f => f.Message?.Seq == marker.Seq && f.Message.Room == room, Patience);
+            var told = observer.Frames
+                .Where(f => IsCarol(f.MemberJoined) || IsCarol(f.MemberLeft) || f.Message?.Room == room)
+                .Select(f => f.Message is { } m ? m.Text : f.MemberJoined is not null ? "joined" : "left")
+                .ToArray();
+            CollectionAssert.AreEqual(new[] { "joined", "still here on node 0", "left", "after carol left" }, told, $"{where}: {string.Join(", ", told)}");
+        }
+    }
+
+    [TestMethod]
     public async Task Typing_OnOneNode_ShownToMembersOnAnother()
     {
         await using var cluster = await TestCluster.StartAsync(2);

@@ -71,12 +71,15 @@ public sealed class Room
         return new Turn(_deliveryTurn);
     }
 
+    /// <summary>Whether the user has a subscription here now (a snapshot).</summary>
+    public bool HasSubscriber(string userId) => Subscribers.Any(s => s.Session.User.Id == userId);
+
     /// <summary>Adds a joiner; it buffers live frames until its replay up to the returned watermark is done.</summary>
     public (bool FirstForUser, ulong Watermark) Subscribe(RoomSubscription subscription)
     {
         lock (_fanout)
         {
-            var first = !HasUser(subscription.Session.User.Id);
+            var first = !HasSubscriber(subscription.Session.User.Id);
             Subscribers = [.. Subscribers, subscription];
             return (first, DeliveredSeq);
         }
@@ -88,7 +91,7 @@ public sealed class Room
         lock (_fanout)
         {
             Subscribers = Subscribers.Where(s => s != subscription).ToArray();
-            return !HasUser(subscription.Session.User.Id);
+            return !HasSubscriber(subscription.Session.User.Id);
         }
     }
 
@@ -198,7 +201,6 @@ public sealed class Room
         }
     }
 
-    private bool HasUser(string userId) => Subscribers.Any(s => s.Session.User.Id == userId);
 
     private void Broadcast(OutboundFrame frame, string? exceptUserId = null)
     {

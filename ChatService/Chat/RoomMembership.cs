@@ -18,6 +18,7 @@ public sealed class RoomMembership(
     TypingTracker typing,
     RateLimiter rateLimiter,
     ClusterRelay relay,
+    IRoomAttendance attendance,
     IChatEvents events,
     ChatOptions options)
 {
@@ -55,7 +56,7 @@ public sealed class RoomMembership(
 
             if (firstForUser)
             {
-                AnnounceMember(room, session.User, joined: true);
+                attendance.Changed(room, session.User, here: true, joined => AnnounceMember(room, session.User, joined));
             }
 
             return joined;
@@ -171,8 +172,9 @@ public sealed class RoomMembership(
         var room = subscription.Room;
         if (room.Unsubscribe(subscription) && announce)
         {
-            typing.Clear(room, subscription.Session.User);
-            AnnounceMember(room, subscription.Session.User, joined: false);
+            var user = subscription.Session.User;
+            typing.Clear(room, user);
+            attendance.Changed(room, user, here: false, joined => AnnounceMember(room, user, joined));
         }
     }
 

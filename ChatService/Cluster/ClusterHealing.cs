@@ -4,8 +4,8 @@ using ChatService.Storage;
 namespace ChatService.Cluster;
 
 /// <summary>
-/// What keeps a node right when signals are lost: renewing this node's presence leases, removing
-/// lapsed ones (a dead node's users go offline), and re-reading rooms' newest seqs and other nodes'
+/// What keeps a node right when signals are lost: renewing this node's presence leases and room
+/// attendance, removing lapsed ones (a dead node's users go offline), and re-reading rooms' newest seqs and other nodes'
 /// presence on a timer and after the listener reconnects.
 /// </summary>
 public sealed class ClusterHealing(
@@ -14,6 +14,7 @@ public sealed class ClusterHealing(
     ISequencingMessageStore messages,
     PresenceTracker presence,
     IPresenceLeases leases,
+    PostgresRoomAttendance attendance,
     IClusterBus bus)
 {
     /// <summary>Delivers what this node's subscribed rooms missed; with <paramref name="presenceToo"/>, re-reads every remote presence.</summary>
@@ -41,6 +42,7 @@ public sealed class ClusterHealing(
     public async Task MaintainLeasesAsync()
     {
         await leases.RenewAsync().ConfigureAwait(false);
+        await attendance.MaintainAsync().ConfigureAwait(false);
         var lapsed = await leases.ExpireAsync().ConfigureAwait(false);
         if (lapsed.Count == 0)
         {

@@ -38,6 +38,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<IMessagePipeline, MessagePipeline>();
         services.AddSingleton<IClusterBus, SingleNodeBus>();
         services.AddSingleton<IPresenceLeases, NoPresenceLeases>();
+        services.AddSingleton<IRoomAttendance, LocalRoomAttendance>();
         services.AddSingleton<INodeStatsBoard, SingleNodeStatsBoard>();
         services.AddSingleton(sp => SigningKey.Resolve(auth, storage.DataDirectory, Logger(sp)));
         return services;
@@ -64,6 +65,8 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<IClusterBus>(sp => sp.GetRequiredService<PostgresSignalBus>());
         services.AddHostedService(sp => sp.GetRequiredService<PostgresSignalBus>());
         services.AddSingleton<IPresenceLeases, PostgresPresenceLeases>();
+        services.AddSingleton<PostgresRoomAttendance>();
+        services.AddSingleton<IRoomAttendance>(sp => sp.GetRequiredService<PostgresRoomAttendance>());
         services.AddSingleton<ClusterHealing>();
         services.AddHostedService<ClusterSignalHandler>();
         services.AddHostedService<ClusterMaintenance>();

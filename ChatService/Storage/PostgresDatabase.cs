@@ -180,5 +180,35 @@ internal static class PostgresSchema
             stats bytea NOT NULL,
             reported_at bigint NOT NULL);
         """,
+        // Which nodes hold a subscription of a user to a room, so member events are told once for the cluster.
+        // chat_attend records this node's state and returns 1 (the user is now in the room and was nowhere),
+        // -1 (was somewhere, now nowhere) or 0; the advisory lock makes concurrent calls for one pair take turns,
+        // and each statement after it sees what the previous holder committed.
+        """
+        CREATE TABLE room_attendance (
+            room_id text NOT NULL,
+            user_id text NOT NULL,
+            node_id text NOT NULL,
+            expires_at timestamptz NOT NULL,
+            PRIMARY KEY (room_id, user_id, node_id));
+        CREATE INDEX room_attendance_by_node ON room_attendance (node_id);
+        CREATE FUNCTION chat_attend(p_room text, p_user text, p_node text, p_lease double precision, p_here boolean)
+        RETURNS integer LANGUAGE plpgsql AS $$
+        DECLARE
+            was_anywhere boolean;
+            is_anywhere boolean;
+        BEGIN
+            PERFORM pg_advisory_xact_lock(hashtextextended(p_room || '/' || p_user, 0));
+            SELECT EXISTS (SELECT 1 FROM room_attendance WHERE room_id = p_room AND user_id = p_user AND expires_at > now()) INTO was_anywhere;
+            IF p_here THEN
+                INSERT INTO room_attendance VALUES (p_room, p_user, p_node, now() + make_interval(secs => p_lease))
+                ON CONFLICT (room_id, user_id, node_id) DO UPDATE SET expires_at = excluded.expires_at;
+            ELSE
+                DELETE FROM room_attendance WHERE room_id = p_room AND user_id = p_user AND node_id = p_node;
+            END IF;
+            SELECT EXISTS (SELECT 1 FROM room_attendance WHERE room_id = p_room AND user_id = p_user AND expires_at > now()) INTO is_anywhere;
+            RETURN CASE WHEN is_anywhere = was_anywhere THEN 0 WHEN is_anywhere THEN 1 ELSE -1 END;
+        END $$;
+        """,
     ];
 }
