@@ -105,9 +105,9 @@ public sealed class RoomTests
     public async Task TakeSendTurnAsync_AnotherSenderHasIt_WaitsUntilItIsPassedOn()
     {
         var room = NewRoom(deliveredSeq: 0);
-        var first = await room.TakeSendTurnAsync().WaitAsync(Timeout);
+        var first = await room.TakeSendTurnAsync().AsTask().WaitAsync(Timeout);
 
-        var second = room.TakeSendTurnAsync();
+        var second = room.TakeSendTurnAsync().AsTask();
         await Task.Delay(50);
         Assert.IsFalse(second.IsCompleted, "two senders had the turn at once");
         first.Dispose();
@@ -125,7 +125,7 @@ public sealed class RoomTests
             await store.AppendAsync(Message(room, seq), generation: 0, _ => { }).WaitAsync(Timeout);
         }
 
-        using var turn = await room.TakeSendTurnAsync().WaitAsync(Timeout);
+        using var turn = await room.TakeSendTurnAsync().AsTask().WaitAsync(Timeout);
         var counted = await turn.NextSeqAsync(generation: 0, store);
         var inMemory = await turn.NextSeqAsync(generation: 0, store);
         var afterFailedCommit = await turn.NextSeqAsync(generation: 1, store);

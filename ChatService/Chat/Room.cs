@@ -57,8 +57,11 @@ public sealed class Room
     /// <summary>Stalls the room's fan-out while a test holds it; nothing else takes it from outside.</summary>
     internal object FanoutLockForTests => _fanout;
 
-    /// <summary>Waits for this room's send turn: one sender at a time takes seqs and queues them for commit. Dispose to pass it on.</summary>
-    public async Task<SendTurn> TakeSendTurnAsync()
+    /// <summary>
+    /// Waits for this room's send turn: one sender at a time takes seqs and queues them for commit. Dispose to pass it on.
+    /// A ValueTask, since on the send path the turn is usually free and then nothing is allocated.
+    /// </summary>
+    public async ValueTask<SendTurn> TakeSendTurnAsync()
     {
         await _sendTurn.WaitAsync().ConfigureAwait(false);
         return new SendTurn(this);
