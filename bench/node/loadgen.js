@@ -654,14 +654,22 @@ async function fanout() {
   log(`opening ${m} receivers`);
   const receivers = await pool(identities.slice(0, m), opt.concurrency, (identity, i) => openMember(identity, (text) => deliver(i, text)));
   const senders = await pool(identities.slice(m), opt.concurrency, (identity) => openMember(identity, () => {}));
+  // A session the server cut off (a receiver, or a sender that also receives the room and its acks
+  // and fell behind) comes back before the next step, as a real client would; the step it was cut off
+  // in has failed already. Without this a closed sender made every later step of a search send into a
+  // dead stream and measure nothing.
   const reopenClosed = async () => {
     const closed = receivers.map((s, i) => (s.closed ? i : -1)).filter((i) => i >= 0);
-    if (closed.length === 0) return 0;
-    log(`reopening ${closed.length} receivers the server closed`);
+    const closedSenders = senders.map((s, j) => (s.closed ? j : -1)).filter((j) => j >= 0);
+    if (closed.length + closedSenders.length === 0) return 0;
+    log(`reopening ${closed.length} receivers and ${closedSenders.length} senders the server closed`);
     await pool(closed, opt.concurrency, async (i) => {
       receivers[i] = await openMember(identities[i], (text) => deliver(i, text));
     });
-    return closed.length;
+    await pool(closedSenders, opt.concurrency, async (j) => {
+      senders[j] = await openMember(identities[m + j], () => {});
+    });
+    return closed.length + closedSenders.length;
   };
   await sleep(opt.preSendMs);
 
