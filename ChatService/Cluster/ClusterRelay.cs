@@ -49,14 +49,6 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
         return local;
     }
 
-    internal void DeliverToRoom(string roomId, OutboundFrame frame, string? exceptUserId, ulong afterSeq)
-    {
-        if (rooms.TryGetLoaded(roomId) is { } room)
-        {
-            DeliverToRoom(room, frame, exceptUserId, afterSeq);
-        }
-    }
-
     internal int DeliverToUser(string? userId, byte[] payload, string? exceptSessionId)
     {
         var frame = new OutboundFrame(payload, Durable: true);
@@ -97,7 +89,7 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
     }
 
     /// <summary>Durable frames keep their order against the room's messages; ephemeral ones need no lock.</summary>
-    private static void DeliverToRoom(Room room, OutboundFrame frame, string? exceptUserId, ulong afterSeq)
+    internal static void DeliverToRoom(Room room, OutboundFrame frame, string? exceptUserId, ulong afterSeq)
     {
         if (frame.Durable)
         {

@@ -38,12 +38,12 @@ internal sealed class ClusterSignalHandler(
                 // Not awaited: one slow room read must not hold up every other room's signals.
                 Observe(feed.AdvanceAsync(room, advanced.Seq), signal);
                 break;
-            case RoomFrame frame:
-                relay.DeliverToRoom(frame.RoomId, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId, frame.AfterSeq);
-                if (frame.AfterSeq > 0 && rooms.TryGetLoaded(frame.RoomId) is { } held && held.DeliveredSeq < frame.AfterSeq)
+            case RoomFrame frame when rooms.TryGetLoaded(frame.RoomId) is { } room:
+                ClusterRelay.DeliverToRoom(room, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId, frame.AfterSeq);
+                if (room.DeliveredSeq < frame.AfterSeq)
                 {
                     // The frame waits for that message; read it now rather than trust its own signal to arrive.
-                    Observe(feed.AdvanceAsync(held, frame.AfterSeq), signal);
+                    Observe(feed.AdvanceAsync(room, frame.AfterSeq), signal);
                 }
 
                 break;
