@@ -304,7 +304,9 @@ public sealed class ClusterTests
     [TestMethod]
     public async Task Join_SameUserOnTwoNodesAtOnce_AnnouncedOnceAndLeftOnlyWhenTheLastStreamCloses()
     {
-        await using var cluster = await TestCluster.StartAsync(2);
+        // Node 1's database is 20 ms away, so its record of carol lands well after node 0's: the stream
+        // node 0 closes first must still count the one on node 1 once both joins have completed.
+        await using var cluster = await TestCluster.StartAsync(2, lastNodeStoreLatency: TimeSpan.FromMilliseconds(20));
         await using var pair = await cluster.AliceAndBobAsync();
         var (_, _, room, aliceOnFirst, bobOnSecond) = pair;
         var carol = await cluster[1].RegisterAsync();
@@ -312,9 +314,9 @@ public sealed class ClusterTests
 
         var streams = await Task.WhenAll(cluster[0].ConnectAndJoinAsync(carol, room), cluster[1].ConnectAndJoinAsync(carol, room));
         await aliceOnFirst.WaitForAsync(f => IsCarol(f.MemberJoined), Patience);
-        await streams[1].DisposeAsync();
-        await streams[0].SendAsync(room, "still here on node 0");
         await streams[0].DisposeAsync();
+        await streams[1].SendAsync(room, "still here on node 1");
+        await streams[1].DisposeAsync();
         await aliceOnFirst.WaitForAsync(f => IsCarol(f.MemberLeft), Patience);
         var marker = await aliceOnFirst.SendAsync(room, "after carol left");
 
@@ -325,7 +327,7 @@ public sealed class ClusterTests
                 .Where(f => IsCarol(f.MemberJoined) || IsCarol(f.MemberLeft) || f.Message?.Room == room)
                 .Select(f => f.Message is { } m ? m.Text : f.MemberJoined is not null ? "joined" : "left")
                 .ToArray();
-            CollectionAssert.AreEqual(new[] { "joined", "still here on node 0", "left", "after carol left" }, told, $"{where}: {string.Join(", ", told)}");
+            CollectionAssert.AreEqual(new[] { "joined", "still here on node 1", "left", "after carol left" }, told, $"{where}: {string.Join(", ", told)}");
         }
     }
 

@@ -7,15 +7,19 @@ namespace ChatService.Chat;
 public interface IRoomAttendance
 {
     /// <summary>
-    /// The user's first subscription to the room on this node began (<paramref name="here"/>) or their last
-    /// one here ended. Calls <paramref name="announce"/> (true: joined, false: left) when that changed
-    /// whether they are in the room anywhere; perhaps later, but in the order of the changes.
+    /// Records that the user's first subscription to the room on this node began (<paramref name="here"/>)
+    /// or their last one here ended; changes for one user and room are recorded in order. The result is
+    /// the member event that change calls for: true (joined), false (left) or null (none: they are still,
+    /// or were already, in the room on some node). Never faults.
     /// </summary>
-    void Changed(Room room, ChatUser user, bool here, Action<bool> announce);
+    Task<bool?> RecordAsync(Room room, ChatUser user, bool here);
 }
 
 /// <summary>One node: its own subscriptions are all there are.</summary>
 public sealed class LocalRoomAttendance : IRoomAttendance
 {
-    public void Changed(Room room, ChatUser user, bool here, Action<bool> announce) => announce(here);
+    private static readonly Task<bool?> Joined = Task.FromResult<bool?>(true);
+    private static readonly Task<bool?> Left = Task.FromResult<bool?>(false);
+
+    public Task<bool?> RecordAsync(Room room, ChatUser user, bool here) => here ? Joined : Left;
 }

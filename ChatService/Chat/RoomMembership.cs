@@ -43,8 +43,11 @@ public sealed class RoomMembership(
         var (firstForUser, watermark) = room.Subscribe(subscription);
 
         session.Rooms[roomId] = subscription;
+        bool? tell = null;
         try
         {
+            // Recorded before the client hears it joined: a stream it then closes on another node must find this one counted.
+            tell = firstForUser ? await attendance.RecordAsync(room, session.User, here: true).ConfigureAwait(false) : null;
             var joined = await BuildJoinedAsync(session, room, request, watermark).ConfigureAwait(false);
             session.Send(Frames.Reply(requestId, new ServerFrame { Joined = joined }));
             if (joined.Resume == ResumeResult.Complete)
@@ -54,9 +57,9 @@ public sealed class RoomMembership(
 
             await GoLiveAsync(session, subscription).ConfigureAwait(false);
 
-            if (firstForUser)
+            if (tell == true)
             {
-                attendance.Changed(room, session.User, here: true, joined => AnnounceMember(room, session.User, joined));
+                AnnounceMember(room, session.User, joined: true);
             }
 
             return joined;
@@ -64,7 +67,12 @@ public sealed class RoomMembership(
         catch
         {
             session.Rooms.TryRemove(KeyValuePair.Create(roomId, subscription));
-            Unsubscribe(subscription, announce: false);
+            if (room.Unsubscribe(subscription) && firstForUser)
+            {
+                // The join was never told, so neither is this: only the record is taken back.
+                _ = attendance.RecordAsync(room, session.User, here: false);
+            }
+
             throw;
         }
     }
@@ -174,7 +182,16 @@ public sealed class RoomMembership(
         {
             var user = subscription.Session.User;
             typing.Clear(room, user);
-            attendance.Changed(room, user, here: false, joined => AnnounceMember(room, user, joined));
+            _ = TellWhenRecordedAsync(room, user);
+        }
+    }
+
+    /// <summary>A leave is told once recorded (on a cluster, after a round trip); nobody waits for it.</summary>
+    private async Task TellWhenRecordedAsync(Room room, ChatUser user)
+    {
+        if (await attendance.RecordAsync(room, user, here: false).ConfigureAwait(false) is { } joined)
+        {
+            AnnounceMember(room, user, joined);
         }
     }
 

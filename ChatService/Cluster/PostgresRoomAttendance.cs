@@ -12,19 +12,20 @@ namespace ChatService.Cluster;
 public sealed class PostgresRoomAttendance(PostgresDatabase database, ClusterNode node, ClusterOptions options, ILogger<PostgresRoomAttendance> logger)
     : IRoomAttendance
 {
-    private readonly Dictionary<(string Room, string User), Task> _tails = new();
+    private readonly Dictionary<(string Room, string User), Task<bool?>> _tails = new();
     private Task? _forgetEarlierRun;
 
-    public void Changed(Room room, ChatUser user, bool here, Action<bool> announce)
+    public Task<bool?> RecordAsync(Room room, ChatUser user, bool here)
     {
         var key = (room.Id, user.Id);
         lock (_tails)
         {
             // A previous run of this node may have left rows that would pass for subscriptions of this one.
             _forgetEarlierRun ??= database.ExecuteAsync("DELETE FROM room_attendance WHERE node_id = @node;", CancellationToken.None, ("@node", node.Id));
-            var next = ReconcileAsync(_tails.GetValueOrDefault(key, _forgetEarlierRun), room, user, announce);
+            var next = ReconcileAsync(_tails.GetValueOrDefault(key) ?? _forgetEarlierRun, room, user);
             _tails[key] = next;
             next.ContinueWith(_ => Forget(key, next), CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
+            return next;
         }
     }
 
@@ -37,7 +38,7 @@ public sealed class PostgresRoomAttendance(PostgresDatabase database, ClusterNod
             """,
             CancellationToken.None, ("@node", node.Id), ("@lease", options.PresenceLease.TotalSeconds));
 
-    private async Task ReconcileAsync(Task previous, Room room, ChatUser user, Action<bool> announce)
+    private async Task<bool?> ReconcileAsync(Task previous, Room room, ChatUser user)
     {
         // One change per (room, user) at a time, in order; a failed one is logged by itself and must not stop the next.
         await previous.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing | ConfigureAwaitOptions.ForceYielding);
@@ -48,18 +49,16 @@ public sealed class PostgresRoomAttendance(PostgresDatabase database, ClusterNod
                 CancellationToken.None,
                 ("@room", room.Id), ("@user", user.Id), ("@node", node.Id), ("@lease", options.PresenceLease.TotalSeconds), ("@here", room.HasSubscriber(user.Id)))
                 .ConfigureAwait(false);
-            if (change is int direction && direction != 0)
-            {
-                announce(direction > 0);
-            }
+            return change is int direction && direction != 0 ? direction > 0 : null;
         }
         catch (Exception ex)
         {
             logger.LogWarning(ex, "Recording {User} in room {Room} failed; their member event is not announced.", user.Id, room.Id);
+            return null;
         }
     }
 
-    private void Forget((string Room, string User) key, Task finished)
+    private void Forget((string Room, string User) key, Task<bool?> finished)
     {
         lock (_tails)
         {
