@@ -23,10 +23,10 @@ public static class GrpcEndpoints
 
     public const string CorsPolicy = "grpc-web";
 
-    public static IServiceCollection AddChatGrpc(this IServiceCollection services, int maxMessageBytes, IReadOnlyCollection<string> corsOrigins, TimeSpan writeCoalescing)
+    public static IServiceCollection AddChatGrpc(this IServiceCollection services, int maxMessageBytes, IReadOnlyCollection<string> corsOrigins, TimeSpan writeCoalescing, double writeCoalescingMinFrames)
     {
-        WriteCoalescer.Validate(writeCoalescing);
-        services.AddSingleton(_ => new WriteCoalescer(writeCoalescing));
+        WriteCoalescer.Validate(writeCoalescing, writeCoalescingMinFrames);
+        services.AddSingleton(_ => new WriteCoalescer(writeCoalescing, writeCoalescingMinFrames));
         services.AddGrpc(options =>
         {
             options.MaxReceiveMessageSize = maxMessageBytes;

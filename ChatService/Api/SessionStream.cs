@@ -110,7 +110,7 @@ public sealed class SessionStream(
         // Unsized: it grows to the bursts this connection sees; most idle connections never batch.
         var batch = new List<OutboundFrame>();
         var writing = 0;
-        var lastFlush = 0L;
+        var pace = new StreamPace();
         var gatherBelow = Math.Clamp(options.OutboxCapacity / 8, 1, WriteBatch);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(context.CancellationToken);
         // A session closed for overflow or a kick must not wait on a write the client will never read.
@@ -130,9 +130,9 @@ public sealed class SessionStream(
         {
             while (await session.Outbox.WaitToReadAsync(stop.Token).ConfigureAwait(false))
             {
-                if (session.Outbox.Count < gatherBelow && coalescer.ShouldGather(lastFlush, Stopwatch.GetTimestamp()))
+                if (session.Outbox.Count < gatherBelow && coalescer.ShouldGather(pace, Stopwatch.GetTimestamp()))
                 {
-                    // Frames are coming faster than one per interval: let the next ones join this write.
+                    // Frames are coming several per interval: let the next ones join this write.
                     // A backlog is written at once instead: waiting on it would only fill the outbox
                     // towards overflow and cap the stream at one batch per interval.
                     await coalescer.NextTick().ConfigureAwait(false);
@@ -152,7 +152,7 @@ public sealed class SessionStream(
                 }
 
                 Volatile.Write(ref writing, 0);
-                lastFlush = Stopwatch.GetTimestamp();
+                coalescer.Flushed(ref pace, batch.Count, Stopwatch.GetTimestamp());
                 metrics.FramesFlushed();
             }
         }

@@ -55,7 +55,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<AuthApi>();
         services.AddSingleton<AdminApi>();
 
-        services.AddChatGrpc(endpoints.MaxMessageBytes, endpoints.CorsOrigins, endpoints.WriteCoalescing);
+        services.AddChatGrpc(endpoints.MaxMessageBytes, endpoints.CorsOrigins, endpoints.WriteCoalescing, endpoints.WriteCoalescingMinFrames);
         services.AddChatJsonApiDocument();
         // Only the page's own files (JS, CSS, HTML, SVG) are compressed; gRPC content types are not in this list.
         services.AddResponseCompression(options => options.MimeTypes = ["text/html", "text/css", "text/javascript", "application/javascript", "image/svg+xml"]);

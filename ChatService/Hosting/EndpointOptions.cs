@@ -36,6 +36,14 @@ public sealed class EndpointOptions
     /// </summary>
     public TimeSpan WriteCoalescing { get; set; } = TimeSpan.FromMilliseconds(2);
 
+    /// <summary>
+    /// Only a stream that has been getting at least this many frames per <see cref="WriteCoalescing"/>
+    /// interval (averaged over about four) gathers; slower streams write every frame at once, since
+    /// they would rarely have a second frame to share the write with. 0 gathers on every stream that
+    /// flushed within the interval.
+    /// </summary>
+    public double WriteCoalescingMinFrames { get; set; } = 3;
+
     public TimeSpan KeepAlivePingTimeout { get; set; } = TimeSpan.FromSeconds(20);
 
     /// <summary>
