@@ -12,6 +12,8 @@
 # median and min-max of the runs:
 #   1 idle       sessions each joined to a room of 10; server RSS per session and CPU to connect.
 #                full: 5k / 10k / 20k sessions, a fresh server for each.        quick: 200.
+#                Also the floor (target kestrel, bench/KestrelFloor): bare Kestrel holding the same
+#                HTTP/2 connection and open stream per session, with no chat state at all.
 #   2 fanout     one sender into rooms of 10 / 100 / 1000 members; the publish rate is raised until
 #                p99 delivery > 50 ms or any loss; deliveries/s at the objective, server CPU per
 #                delivery. Later rounds start their search at half of round 1's result.
@@ -68,6 +70,7 @@
 #   BENCH_SCENARIOS="latency slow"      which scenarios (default: idle fanout latency slow persist reconnect)
 #   BENCH_TARGETS="ours grpcjs"         which servers (default: ours socketio grpcjs; with
 #                                       BENCH_OURS_BEFORE: ours ours-before socketio grpcjs)
+#   BENCH_IDLE_FLOOR=0                  skip scenario 1's bare Kestrel floor
 #   BENCH_IDLE_SIZES="5000" BENCH_FANOUT_SIZES="10 100"
 #                                       narrower runs (an empty list skips that scenario)
 #   BENCH_REPEAT_IDLE_SIZES="" BENCH_REPEAT_FANOUT_SIZES="100"
@@ -201,6 +204,12 @@ if [ -n "$OURS_BEFORE_DIR" ]; then
     OURS_BEFORE_DESC="$OURS_BEFORE_DIR (git -C: commit $before_commit)"
   fi
 fi
+FLOOR_DIR="$HERE/KestrelFloor/bin/bench"
+FLOOR_DLL="$FLOOR_DIR/KestrelFloor.dll"
+if [ "${BENCH_IDLE_FLOOR:-1}" != 0 ] && { [ "${BENCH_SKIP_BUILD:-0}" != 1 ] || [ ! -f "$FLOOR_DLL" ]; }; then
+  log "publishing the idle floor (bench/KestrelFloor)"
+  (cd "$ROOT" && timeout 600 dotnet publish bench/KestrelFloor -c Release -o "$FLOOR_DIR" -nologo -v quiet)
+fi
 if [ ! -f "$NODE_DIR/node_modules/.package-lock.json" ] || [ "$NODE_DIR/package-lock.json" -nt "$NODE_DIR/node_modules/.package-lock.json" ]; then
   log "installing the Node peers (npm ci)"
   (cd "$NODE_DIR" && timeout 600 npm ci --no-audit --no-fund >&2)
@@ -240,7 +249,7 @@ else
 fi
 
 SERVER_COUNT=0
-start_server() { # kind: ours | ours-memory | ours-before | ours-before-memory | socketio | grpcjs
+start_server() { # kind: ours | ours-memory | ours-before | ours-before-memory | socketio | grpcjs | kestrel
   local kind="$1" logf
   SERVER_COUNT=$((SERVER_COUNT + 1))
   logf="$WORK/server-$SERVER_COUNT-$kind.log"
@@ -270,8 +279,12 @@ start_server() { # kind: ours | ours-memory | ours-before | ours-before-memory |
         ${SERVER_PIN[@]+"${SERVER_PIN[@]}"} dotnet "$dll" >"$logf" 2>&1 &
       SERVER_PID=$!
       ;;
-    socketio | grpcjs)
-      ${SERVER_PIN[@]+"${SERVER_PIN[@]}"} node "$NODE_DIR/$kind-server.js" --port=0 >"$logf" 2>&1 &
+    socketio | grpcjs | kestrel)
+      if [ "$kind" = kestrel ]; then
+        ${SERVER_PIN[@]+"${SERVER_PIN[@]}"} dotnet "$FLOOR_DLL" --port=0 >"$logf" 2>&1 &
+      else
+        ${SERVER_PIN[@]+"${SERVER_PIN[@]}"} node "$NODE_DIR/$kind-server.js" --port=0 >"$logf" 2>&1 &
+      fi
       SERVER_PID=$!
       local deadline=$((SECONDS + 20))
       SERVER_PORT=""
@@ -440,9 +453,10 @@ search_args() { # target label args...
 }
 
 run_idle() {
-  local target n label sizes
+  local target n label sizes targets=("${TARGETS[@]}")
   if [ "$ROUND" -gt 1 ]; then sizes=(${REPEAT_IDLE_SIZES[@]+"${REPEAT_IDLE_SIZES[@]}"}); else sizes=(${IDLE_SIZES[@]+"${IDLE_SIZES[@]}"}); fi
-  for target in "${TARGETS[@]}"; do
+  if [ "${BENCH_IDLE_FLOOR:-1}" != 0 ]; then targets+=(kestrel); fi
+  for target in "${targets[@]}"; do
     for n in ${sizes[@]+"${sizes[@]}"}; do
       label="idle-$n"
       # The server and the load generator each hold one socket per session.

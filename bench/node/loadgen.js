@@ -9,10 +9,11 @@
 // so receiving a big room's fan-out costs the generator little; --client=library uses
 // @grpc/grpc-js and socket.io-client instead. Every session is its own connection, as every device would be.
 //
-//   node loadgen.js --target=ours|ours-before|grpcjs|socketio --port=P --server-pid=PID [--client=wire|library] --scenario=idle
+//   node loadgen.js --target=ours|ours-before|grpcjs|socketio|kestrel --port=P --server-pid=PID [--client=wire|library] --scenario=idle
 //        --sessions=N [--room-size=10] [--settle-ms=3000]
 //     N sessions, each joined to a room of room-size; server RSS (VmRSS) before and after,
-//     per session; also the server's CPU to connect and join them.
+//     per session; also the server's CPU to connect and join them. Target kestrel is the floor
+//     (bench/KestrelFloor): the same HTTP/2 connection and open stream per session, nothing else.
 //   node loadgen.js ... --scenario=fanout --members=M --rate=R|search --seconds=S
 //        [--senders=1] [--objective-ms=50] [--rate-start=..] [--rate-max=..] [--search-steps=3] [--warmup-s=1]
 //     one room of M receiving sessions plus the senders (members of the room too) publishing R
@@ -102,8 +103,9 @@ const opt = {
 };
 
 const SCENARIOS = ['idle', 'fanout', 'latency', 'slow', 'persist', 'reconnect'];
-if (!['ours', 'ours-before', 'grpcjs', 'socketio'].includes(opt.target) || !opt.port || !SCENARIOS.includes(opt.scenario) || !['wire', 'library'].includes(opt.client)) {
-  console.error(`usage: node loadgen.js --target=ours|ours-before|grpcjs|socketio --port=P [--server-pid=PID] --scenario=${SCENARIOS.join('|')} [...]`);
+if (!['ours', 'ours-before', 'grpcjs', 'socketio', 'kestrel'].includes(opt.target) || !opt.port || !SCENARIOS.includes(opt.scenario) || !['wire', 'library'].includes(opt.client)
+  || (opt.target === 'kestrel' && opt.scenario !== 'idle')) {
+  console.error(`usage: node loadgen.js --target=ours|ours-before|grpcjs|socketio|kestrel (idle only) --port=P [--server-pid=PID] --scenario=${SCENARIOS.join('|')} [...]`);
   process.exit(64);
 }
 
@@ -525,7 +527,45 @@ function socketioDriver(port) {
   };
 }
 
-const driver = opt.target === 'socketio' ? socketioDriver(opt.port) : grpcDriver(opt.port);
+/** The idle floor: no accounts, no rooms; a session is its connection and one open stream. */
+function floorDriver(port) {
+  const { floorWireSession } = require('./wireclients');
+  return {
+    async register(name) { return { name }; },
+    async createRoom() {},
+    open(identity, onMessage, onClose) {
+      let closed = false;
+      let opened;
+      let failed;
+      const ready = new Promise((resolve, reject) => {
+        opened = resolve;
+        failed = reject;
+      });
+      const session = floorWireSession({
+        port,
+        onReady: () => opened(),
+        onEnd: (why) => {
+          closed = true;
+          failed(new Error(why));
+          onClose(why);
+        },
+      });
+      return {
+        ready,
+        get closed() { return closed; },
+        join: async () => ({ lastSeq: 0 }),
+        close() {
+          closed = true;
+          session.close();
+        },
+      };
+    },
+    close() {},
+  };
+}
+
+const DRIVERS = { socketio: socketioDriver, kestrel: floorDriver };
+const driver = (DRIVERS[opt.target] || grpcDriver)(opt.port);
 
 async function registerAll(count, prefix) {
   const names = Array.from({ length: count }, (_, i) => `${prefix}${RUN_ID}-${i}`);

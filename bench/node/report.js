@@ -219,8 +219,20 @@ for (const [label, perTarget] of byLabel) {
     };
     addRow(`idle: ${fmt(n, 0)} sessions in rooms of ${any.room_size} — server RSS per session, KiB`,
       cells(label, (r) => r.server_rss_per_session_kib, { suffix: flagged }));
-    addRow(`idle: ${fmt(n, 0)} sessions — server CPU to connect + join one session, µs`,
+    // The floor (target kestrel, bench/KestrelFloor): bare Kestrel holding the same connection and
+    // open stream per session. What ours uses above it is the chat state a session costs.
+    const floor = cell(runsOf(label, 'kestrel'), (r) => r.server_rss_per_session_kib);
+    const floorCpu = cell(runsOf(label, 'kestrel'), (r) => r.server_cpu_us_per_session, { digits: 0 });
+    const floorNote = floorCpu.value === null ? '' : ` (bare Kestrel floor: ${floorCpu.text})`;
+    addRow(`idle: ${fmt(n, 0)} sessions — server CPU to connect + join one session, µs${floorNote}`,
       cells(label, (r) => r.server_cpu_us_per_session, { digits: 0 }));
+    if (floor.value !== null) {
+      addRow(`idle: ${fmt(n, 0)} sessions — server RSS per session above bare Kestrel's ${floor.text} KiB `
+        + '(bench/KestrelFloor: the same HTTP/2 connection and open stream, no chat state), KiB',
+      perTargetCells(TARGETS, (t) => (OURS_LIKE.includes(t)
+        ? cell(runsOf(label, t), (r) => (r.server_rss_per_session_kib === null ? null : r.server_rss_per_session_kib - floor.value))
+        : { value: null, text: '–' })));
+    }
   } else if (any.scenario === 'fanout') {
     fanoutRows('fan-out', perTarget, any);
   } else if (any.scenario === 'latency') {

@@ -135,6 +135,35 @@ function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFra
   };
 }
 
+/**
+ * The idle floor's session (bench/KestrelFloor): the same connection and stream as grpcWireSession,
+ * ready when the response headers arrive, since bare Kestrel sends no welcome.
+ */
+function floorWireSession({ port, onReady, onEnd }) {
+  const connection = http2.connect(`http://127.0.0.1:${port}`);
+  let ended = false;
+  const end = (why) => {
+    if (ended) return;
+    ended = true;
+    onEnd(why);
+    connection.destroy();
+  };
+  connection.on('error', (e) => end(`connection error: ${e.message}`));
+  const stream = connection.request({
+    ':method': 'POST', ':path': '/chat.v1.ChatService/Connect', 'content-type': 'application/grpc', te: 'trailers',
+  });
+  stream.on('response', onReady);
+  stream.on('error', () => {});
+  stream.on('close', () => end('stream ended by the server'));
+  return {
+    close() {
+      ended = true;
+      stream.close(http2.constants.NGHTTP2_CANCEL);
+      connection.close();
+    },
+  };
+}
+
 /** A Socket.IO session on a raw WebSocket: the name goes in the connect packet's auth, as the peer expects. */
 function socketioWireSession({ port, name, onMessage, onEnd, onConnected, onConnectError }) {
   const WebSocket = require('ws');
@@ -227,4 +256,4 @@ function socketioWireSession({ port, name, onMessage, onEnd, onConnected, onConn
   };
 }
 
-module.exports = { grpcWireSession, socketioWireSession, readChatMessage };
+module.exports = { grpcWireSession, floorWireSession, socketioWireSession, readChatMessage };
