@@ -81,6 +81,14 @@ internal sealed class ChatDomain : IAsyncDisposable
         return room.Id;
     }
 
+    /// <summary>Alice and Bob, and a private room of theirs.</summary>
+    public async Task<(ChatUser Alice, ChatUser Bob, string Room)> TwoInARoomAsync()
+    {
+        var alice = await UserAsync("alice");
+        var bob = await UserAsync("bob");
+        return (alice, bob, await RoomAsync(alice, bob));
+    }
+
     public FrameLog Open(ChatUser user) => new(Engine.Open(user, Time.GetUtcNow().AddHours(1), $"sign-in-{user.Id}"));
 
     public async Task<FrameLog> OpenInAsync(ChatUser user, string room)

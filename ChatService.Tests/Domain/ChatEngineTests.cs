@@ -11,7 +11,7 @@ public sealed class ChatEngineTests
     public async Task SendAsync_SameClientMsgIdTwice_OneMessageAndTheRetryIsMarkedDuplicate()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, bob, room) = await TwoInARoomAsync(domain);
+        var (alice, bob, room) = await domain.TwoInARoomAsync();
         var aliceView = await domain.OpenInAsync(alice, room);
         var bobView = await domain.OpenInAsync(bob, room);
         var send = new SendRequest { Room = room, Text = "hello", ClientMsgId = "m-1" };
@@ -32,7 +32,7 @@ public sealed class ChatEngineTests
     public async Task SendAsync_SameClientMsgIdOtherText_AlreadyExistsAndTheFirstTextStands()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, _, room) = await TwoInARoomAsync(domain);
+        var (alice, _, room) = await domain.TwoInARoomAsync();
         var aliceView = await domain.OpenInAsync(alice, room);
         var first = await domain.Engine.SendAsync(aliceView.Session, new SendRequest { Room = room, Text = "one", ClientMsgId = "m-1" }).WaitAsync(ChatDomain.Timeout);
 
@@ -51,7 +51,7 @@ public sealed class ChatEngineTests
     public async Task SendAsync_BadRequest_RefusedWithAReadableReason(string clientMsgId, string text, ChatErrorCode code, string says)
     {
         await using var domain = ChatDomain.Create();
-        var (alice, _, room) = await TwoInARoomAsync(domain);
+        var (alice, _, room) = await domain.TwoInARoomAsync();
         var aliceView = await domain.OpenInAsync(alice, room);
 
         var error = await Assert.ThrowsExactlyAsync<ChatException>(
@@ -65,7 +65,7 @@ public sealed class ChatEngineTests
     public async Task SendAsync_RoomNotJoinedOnThisConnection_FailedPrecondition()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, _, room) = await TwoInARoomAsync(domain);
+        var (alice, _, room) = await domain.TwoInARoomAsync();
         var notJoined = domain.Open(alice);
 
         var error = await Assert.ThrowsExactlyAsync<ChatException>(
@@ -79,7 +79,7 @@ public sealed class ChatEngineTests
     public async Task JoinAsync_AfterASeq_ReplaysOnlyTheLaterMessagesInOrderThenLive()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, bob, room) = await TwoInARoomAsync(domain);
+        var (alice, bob, room) = await domain.TwoInARoomAsync();
         var aliceView = await domain.OpenInAsync(alice, room);
         var acks = new List<SendAck>();
         for (var i = 1; i <= 5; i++)
@@ -96,12 +96,5 @@ public sealed class ChatEngineTests
         Assert.AreEqual(acks[^1].Seq, joined.Joined.LastSeq);
         var texts = bobView.Seen.Where(f => f.Message is not null).Select(f => f.Message.Text).ToList();
         CollectionAssert.AreEqual(new[] { "m3", "m4", "m5", "live" }, texts, "replay after seq 2, then live, nothing twice");
-    }
-
-    private static async Task<(ChatUser Alice, ChatUser Bob, string Room)> TwoInARoomAsync(ChatDomain domain)
-    {
-        var alice = await domain.UserAsync("alice");
-        var bob = await domain.UserAsync("bob");
-        return (alice, bob, await domain.RoomAsync(alice, bob));
     }
 }

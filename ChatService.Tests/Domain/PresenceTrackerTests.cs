@@ -14,7 +14,7 @@ public sealed class PresenceTrackerTests
     public async Task Release_LastConnection_OfflineOnlyOnceTheGracePeriodHasPassed()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, bob, room) = await TwoInARoomAsync(domain);
+        var (alice, bob, room) = await domain.TwoInARoomAsync();
         var bobView = await domain.OpenInAsync(bob, room);
         var aliceSession = domain.Open(alice);
         await bobView.WaitForAsync(f => Is(f, alice, PresenceStatus.Online), "alice online");
@@ -36,7 +36,7 @@ public sealed class PresenceTrackerTests
     public async Task Open_AgainWithinTheGracePeriod_StaysOnlineAfterTheOldGraceWouldHaveEnded()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, bob, room) = await TwoInARoomAsync(domain);
+        var (alice, bob, room) = await domain.TwoInARoomAsync();
         var bobView = await domain.OpenInAsync(bob, room);
         var first = domain.Open(alice);
         await bobView.WaitForAsync(f => Is(f, alice, PresenceStatus.Online), "alice online");
@@ -56,7 +56,7 @@ public sealed class PresenceTrackerTests
     public async Task Release_OneOfTwoDevices_StaysOnline()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, _, _) = await TwoInARoomAsync(domain);
+        var (alice, _, _) = await domain.TwoInARoomAsync();
         var phone = domain.Open(alice);
         domain.Open(alice);
 
@@ -70,7 +70,7 @@ public sealed class PresenceTrackerTests
     public async Task Set_AwayWithText_RoomMembersHearItAndTheUserDoesNot()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, bob, room) = await TwoInARoomAsync(domain);
+        var (alice, bob, room) = await domain.TwoInARoomAsync();
         var aliceView = await domain.OpenInAsync(alice, room);
         var bobView = await domain.OpenInAsync(bob, room);
 
@@ -87,18 +87,11 @@ public sealed class PresenceTrackerTests
     public async Task Set_WithNoConnection_IsIgnored()
     {
         await using var domain = ChatDomain.Create();
-        var (alice, _, _) = await TwoInARoomAsync(domain);
+        var (alice, _, _) = await domain.TwoInARoomAsync();
 
         domain.Presence.Set(alice, PresenceStatus.Busy, "meeting");
 
         Assert.AreEqual(PresenceStatus.Offline, await StatusAsync(domain, alice), "presence belongs to connections; a user with none stays offline");
-    }
-
-    private static async Task<(ChatUser Alice, ChatUser Bob, string Room)> TwoInARoomAsync(ChatDomain domain)
-    {
-        var alice = await domain.UserAsync("alice");
-        var bob = await domain.UserAsync("bob");
-        return (alice, bob, await domain.RoomAsync(alice, bob));
     }
 
     private static async Task<PresenceStatus> StatusAsync(ChatDomain domain, ChatUser user)

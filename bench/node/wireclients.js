@@ -85,11 +85,10 @@ function readChatMessage(buf, start, end, onMessage) {
 }
 
 /**
- * Opens Connect streams with node:http2. `serialize` / `deserialize` are the proto-loader
- * functions for ClientFrame and ServerFrame; `onFrame(frame)` handles a decoded non-message frame
- * the way the library driver does (welcome, replies by request_id).
+ * One HTTP/2 connection with one Connect stream on it (a session, as every device would have).
+ * `end(why)` reports once and drops the connection; `close()` is the client leaving.
  */
-function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFrame, onEnd }) {
+function connectStream(port, headers, onEnd) {
   const connection = http2.connect(`http://127.0.0.1:${port}`);
   let ended = false;
   const end = (why) => {
@@ -104,14 +103,29 @@ function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFra
     ':path': '/chat.v1.ChatService/Connect',
     'content-type': 'application/grpc',
     te: 'trailers',
-    authorization: `Bearer ${token}`,
+    ...headers,
   });
+  stream.on('error', () => {}); // the close handler reports it
+  const close = () => {
+    ended = true;
+    stream.close(http2.constants.NGHTTP2_CANCEL);
+    connection.close();
+  };
+  return { stream, end, close };
+}
+
+/**
+ * Opens Connect streams with node:http2. `serialize` / `deserialize` are the proto-loader
+ * functions for ClientFrame and ServerFrame; `onFrame(frame)` handles a decoded non-message frame
+ * the way the library driver does (welcome, replies by request_id).
+ */
+function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFrame, onEnd }) {
+  const { stream, end, close } = connectStream(port, { authorization: `Bearer ${token}` }, onEnd);
   const statusOf = (headers) => `${headers['grpc-status']} ${decodeURIComponent(headers['grpc-message'] || '')}`;
   stream.on('response', (headers) => {
     if (headers['grpc-status'] !== undefined) end(`stream ended: ${statusOf(headers)}`); // trailers-only
   });
   stream.on('trailers', (trailers) => end(`stream ended: ${statusOf(trailers)}`));
-  stream.on('error', () => {}); // the close handler below reports it with the reset code
   stream.on('close', () => {
     const code = stream.rstCode;
     end(code ? `stream ended: ${RESET_STATUS[code] || `13 INTERNAL (RST_STREAM ${code})`}` : 'stream ended by the server');
@@ -127,11 +141,7 @@ function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFra
     },
     pause() { stream.pause(); },
     resume() { stream.resume(); },
-    close() {
-      ended = true;
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-      connection.close();
-    },
+    close,
   };
 }
 
@@ -140,28 +150,10 @@ function grpcWireSession({ port, token, serialize, deserialize, onMessage, onFra
  * ready when the response headers arrive, since bare Kestrel sends no welcome.
  */
 function floorWireSession({ port, onReady, onEnd }) {
-  const connection = http2.connect(`http://127.0.0.1:${port}`);
-  let ended = false;
-  const end = (why) => {
-    if (ended) return;
-    ended = true;
-    onEnd(why);
-    connection.destroy();
-  };
-  connection.on('error', (e) => end(`connection error: ${e.message}`));
-  const stream = connection.request({
-    ':method': 'POST', ':path': '/chat.v1.ChatService/Connect', 'content-type': 'application/grpc', te: 'trailers',
-  });
+  const { stream, end, close } = connectStream(port, {}, onEnd);
   stream.on('response', onReady);
-  stream.on('error', () => {});
   stream.on('close', () => end('stream ended by the server'));
-  return {
-    close() {
-      ended = true;
-      stream.close(http2.constants.NGHTTP2_CANCEL);
-      connection.close();
-    },
-  };
+  return { close };
 }
 
 /** A Socket.IO session on a raw WebSocket: the name goes in the connect packet's auth, as the peer expects. */
