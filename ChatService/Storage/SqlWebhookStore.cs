@@ -12,8 +12,9 @@ public interface IWebhookStore
     Task AddAsync(IReadOnlyList<WebhookDelivery> deliveries, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Takes up to <paramref name="limit"/> due deliveries of an endpoint, oldest first, and hides them from
-    /// other claimers (another node of a cluster) until <paramref name="claimedUntil"/>.
+    /// Takes up to <paramref name="limit"/> due deliveries of an endpoint, oldest first and none newer than
+    /// one still waiting for its retry, and hides them from other claimers (another node of a cluster)
+    /// until <paramref name="claimedUntil"/>.
     /// </summary>
     Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(string endpoint, DateTimeOffset now, DateTimeOffset claimedUntil, int limit, CancellationToken cancellationToken = default);
 
@@ -48,14 +49,20 @@ public sealed class SqlWebhookStore(ISqlDatabase database) : IWebhookStore
 
     public async Task<IReadOnlyList<WebhookDelivery>> ClaimDueAsync(string endpoint, DateTimeOffset now, DateTimeOffset claimedUntil, int limit, CancellationToken cancellationToken = default)
     {
+        // Only deliveries older than the endpoint's oldest waiting one (backing off, or claimed by
+        // another node) are due: an event recorded after a failure must not overtake it.
         // The outer "next_attempt_at <= @now" is checked again on a row another claimer has just
         // updated (Postgres re-reads it after the lock), so two nodes never both take one delivery.
         var claimed = await database.QueryAsync(
             $"""
             UPDATE webhook_outbox SET next_attempt_at = @until
             WHERE endpoint = @endpoint AND next_attempt_at <= @now AND event_id IN (
-                SELECT event_id FROM webhook_outbox WHERE endpoint = @endpoint AND next_attempt_at <= @now
-                ORDER BY created_at, event_id LIMIT @limit)
+                SELECT d.event_id FROM webhook_outbox d
+                WHERE d.endpoint = @endpoint AND d.next_attempt_at <= @now AND NOT EXISTS (
+                    SELECT 1 FROM webhook_outbox w
+                    WHERE w.endpoint = @endpoint AND w.next_attempt_at > @now
+                      AND (w.created_at < d.created_at OR (w.created_at = d.created_at AND w.event_id < d.event_id)))
+                ORDER BY d.created_at, d.event_id LIMIT @limit)
             RETURNING {Columns};
             """,
             Read, cancellationToken, ("@until", claimedUntil.Millis()), ("@endpoint", endpoint), ("@now", now.Millis()), ("@limit", limit)).ConfigureAwait(false);
