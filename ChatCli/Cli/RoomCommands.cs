@@ -1,5 +1,6 @@
 using System.CommandLine;
 using ChatCli.Client;
+using ChatGrpc.Client;
 using ChatGrpc.Contracts.V1;
 using Grpc.Core;
 
@@ -110,34 +111,34 @@ internal static class RoomCommands
 
     private static async Task<int> TailAsync(ServerAccess access, string[] rooms, bool json, CancellationToken cancellationToken)
     {
-        var session = new LiveSession(access);
+        await using var session = new ChatClient(access.Channel, access);
         foreach (var room in rooms)
         {
-            session.Join(room);
+            Background.Forget(session.JoinAsync(room, cancellationToken));
         }
 
-        var running = session.RunAsync(cancellationToken);
+        await session.StartAsync(cancellationToken);
         try
         {
-            await foreach (var update in session.Events.ReadAllAsync(cancellationToken))
+            await foreach (var update in session.ReadEventsAsync(cancellationToken))
             {
                 switch (update)
                 {
-                    case FrameArrived { Frame.FrameCase: ServerFrame.FrameOneofCase.Joined } joined when joined.Frame.Joined.Resume != ResumeResult.Complete:
+                    case FrameReceived { Frame.FrameCase: ServerFrame.FrameOneofCase.Joined } joined when joined.Frame.Joined.Resume != ResumeResult.Complete:
                         foreach (var message in joined.Frame.Joined.History)
                         {
                             Print(message);
                         }
 
                         break;
-                    case FrameArrived { Frame.FrameCase: ServerFrame.FrameOneofCase.Message } arrived:
+                    case FrameReceived { Frame.FrameCase: ServerFrame.FrameOneofCase.Message } arrived:
                         Print(arrived.Frame.Message);
                         break;
-                    case FrameArrived { Frame.FrameCase: ServerFrame.FrameOneofCase.Error } error:
+                    case FrameReceived { Frame.FrameCase: ServerFrame.FrameOneofCase.Error } error:
                         throw new CliException(ExitCodes.Refused, error.Frame.Error.Message);
-                    case LinkChanged { State: LinkState.Failed } failed:
+                    case ConnectionChanged { State: ConnectionState.Failed } failed:
                         throw new CliException(ExitCodes.Auth, failed.Reason ?? "the connection failed.");
-                    case LinkChanged { RetryIn: { } retry } when !json:
+                    case ConnectionChanged { RetryIn: { } retry } when !json:
                         Console.Error.WriteLine($"chat: connection lost; reconnecting in {retry.TotalSeconds:0.0} s");
                         break;
                 }
@@ -148,7 +149,6 @@ internal static class RoomCommands
             // Ctrl+C: a normal way to stop following.
         }
 
-        await running.ConfigureAwait(false);
         return ExitCodes.Ok;
 
         void Print(ChatMessage message) => Console.WriteLine(json ? Output.ToJson(message) : $"[{message.Room}] {Output.Line(message)}");

@@ -1,4 +1,5 @@
 using ChatCli.Cli;
+using ChatGrpc.Client;
 using ChatGrpc.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -9,7 +10,7 @@ namespace ChatCli.Client;
 /// Which server and which token: --server, then CHAT_SERVER, then the saved login, then the local
 /// default; CHAT_TOKEN, else the saved login's token, refreshed when it is about to expire.
 /// </summary>
-internal sealed class ServerAccess : IDisposable
+internal sealed class ServerAccess : IAccessTokenProvider, IDisposable
 {
     public const string DefaultServer = "http://127.0.0.1:5000";
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(15);
@@ -52,7 +53,20 @@ internal sealed class ServerAccess : IDisposable
         return stream ? options : options.WithDeadlineAfter(CallTimeout);
     }
 
-    public async Task<string> AccessTokenAsync(CancellationToken cancellationToken = default)
+    /// <summary>For the live session (ChatGrpc.Client): a refused login is final there, as it is here.</summary>
+    public async ValueTask<string> GetAccessTokenAsync(TimeSpan minimumValidity, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AccessTokenAsync(cancellationToken, minimumValidity).ConfigureAwait(false);
+        }
+        catch (CliException ex) when (ex.ExitCode == ExitCodes.Auth)
+        {
+            throw new ChatClientException(StatusCode.Unauthenticated, ex.Message);
+        }
+    }
+
+    public async Task<string> AccessTokenAsync(CancellationToken cancellationToken = default, TimeSpan? minimumValidity = null)
     {
         if (Environment.GetEnvironmentVariable("CHAT_TOKEN") is { Length: > 0 } token)
         {
@@ -64,7 +78,7 @@ internal sealed class ServerAccess : IDisposable
             throw new CliException(ExitCodes.Auth, $"not logged in to {Server}. Run 'chat login <user>' or 'chat register <user>' first.");
         }
 
-        if (_credentials.AccessTokenExpiresAt - DateTimeOffset.UtcNow > TimeSpan.FromSeconds(30))
+        if (_credentials.AccessTokenExpiresAt - DateTimeOffset.UtcNow > (minimumValidity ?? TimeSpan.FromSeconds(30)))
         {
             return _credentials.AccessToken;
         }

@@ -1,4 +1,5 @@
 using ChatCli.Cli;
+using ChatCli.Client;
 using ChatGrpc.Contracts.V1;
 
 namespace ChatCli.Interactive;
@@ -81,7 +82,7 @@ internal sealed partial class InteractiveChat
         if (_lastKeyAt - _typingSentAt > TypingRefresh)
         {
             _typingSentAt = _lastKeyAt;
-            _session.Typing(_room, true);
+            _session.SetTyping(_room, true);
         }
     }
 
@@ -90,7 +91,7 @@ internal sealed partial class InteractiveChat
         if (_room is not null && _typingSentAt != default && DateTimeOffset.UtcNow - _lastKeyAt > TypingIdle)
         {
             _typingSentAt = default;
-            _session.Typing(_room, false);
+            _session.SetTyping(_room, false);
         }
     }
 
@@ -105,7 +106,7 @@ internal sealed partial class InteractiveChat
             }
 
             _typingSentAt = default;
-            _session.Send(_room, line);
+            Background.Forget(_session.SendAsync(_room, line));
             return true;
         }
 
@@ -210,7 +211,7 @@ internal sealed partial class InteractiveChat
         _unread.Remove(room);
         if (!known)
         {
-            _session.Join(room);
+            Background.Forget(_session.JoinAsync(room));
         }
 
         _screen.WriteLine(_screen.Dim($"-- #{room} --"));

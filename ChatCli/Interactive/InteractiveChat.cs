@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using ChatCli.Cli;
 using ChatCli.Client;
+using ChatGrpc.Client;
 using ChatGrpc.Contracts.V1;
 
 namespace ChatCli.Interactive;
@@ -16,7 +17,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
     private readonly Dictionary<string, HashSet<string>> _typing = new();
     private readonly Dictionary<string, int> _unread = new();
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
-    private LiveSession _session = null!;
+    private ChatClient _session = null!;
     private Terminal _screen = null!;
     private string? _room;
     private string _link = "connecting…";
@@ -35,10 +36,11 @@ internal sealed partial class InteractiveChat(ServerAccess access)
 
         var rooms = await access.Chat.ListRoomsAsync(new ListRoomsRequest(), await access.AuthorizedAsync(cancellationToken: cancellationToken));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        _session = new LiveSession(access);
+        await using var session = new ChatClient(access.Channel, access);
+        _session = session;
         foreach (var room in rooms.Rooms)
         {
-            _session.Join(room.Id);
+            Background.Forget(_session.JoinAsync(room.Id, stop.Token));
         }
 
         _room = rooms.Rooms.FirstOrDefault()?.Id;
@@ -51,7 +53,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 _screen.WriteLine(_screen.Dim("You are in no room yet: /rooms lists them, /join <room> or /create <room> starts one."));
             }
 
-            var running = _session.RunAsync(stop.Token);
+            await _session.StartAsync(stop.Token);
             _ = PumpEventsAsync(stop.Token);
             _ = Task.Run(() => ReadKeys(stop.Token), stop.Token);
             Redraw();
@@ -64,7 +66,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                         break;
                     }
 
-                    if (item is SessionEvent update && !OnSessionEvent(update))
+                    if (item is ChatClientEvent update && !OnSessionEvent(update))
                     {
                         break;
                     }
@@ -81,7 +83,6 @@ internal sealed partial class InteractiveChat(ServerAccess access)
             }
 
             await stop.CancelAsync();
-            await running;
         }
 
         Console.TreatControlCAsInput = false;
@@ -98,7 +99,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 _inbox.Writer.TryWrite(TimeSpan.Zero);
             }
         }, cancellationToken);
-        await foreach (var update in _session.Events.ReadAllAsync(cancellationToken))
+        await foreach (var update in _session.ReadEventsAsync(cancellationToken))
         {
             _inbox.Writer.TryWrite(update);
         }
@@ -112,28 +113,28 @@ internal sealed partial class InteractiveChat(ServerAccess access)
         }
     }
 
-    private bool OnSessionEvent(SessionEvent update)
+    private bool OnSessionEvent(ChatClientEvent update)
     {
         switch (update)
         {
-            case LinkChanged { State: LinkState.Failed } failed:
+            case ConnectionChanged { State: ConnectionState.Failed } failed:
                 _screen.WriteLine(_screen.Colored($"Disconnected for good: {Visible.Text(failed.Reason ?? "")} (press Enter to quit)", 31));
                 _link = "disconnected";
                 break;
-            case LinkChanged { RetryIn: { } retry }:
+            case ConnectionChanged { RetryIn: { } retry }:
                 _link = $"reconnecting in {retry.TotalSeconds:0.0} s";
                 break;
-            case LinkChanged { State: LinkState.Connected, Resumed: true }:
+            case ConnectionChanged { State: ConnectionState.Connected, Resumed: true }:
                 _link = "resumed";
                 _screen.WriteLine(_screen.Dim("-- reconnected; catching up on what was missed --"));
                 break;
-            case LinkChanged { State: LinkState.Connected }:
+            case ConnectionChanged { State: ConnectionState.Connected }:
                 _link = "connected";
                 break;
-            case LinkChanged { State: LinkState.Reconnecting or LinkState.Connecting }:
+            case ConnectionChanged { State: ConnectionState.Reconnecting or ConnectionState.Connecting }:
                 _link = "connecting…";
                 break;
-            case FrameArrived arrived:
+            case FrameReceived arrived:
                 OnFrame(arrived.Frame);
                 break;
         }

@@ -7,7 +7,7 @@ namespace ChatService.Tests.Cli;
 internal sealed class ChatCliProcess(string server)
 {
     public static readonly string Dll = Path.Combine(
-        RepoPaths.Root, "ChatCli", "bin", AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug", "net10.0", "chat.dll");
+        RepoPaths.Root, "ChatCli", "bin", RepoPaths.Configuration, "net10.0", "chat.dll");
 
     public string ConfigDirectory { get; } = Path.Combine(Path.GetTempPath(), "chatgrpc-cli-tests", Guid.NewGuid().ToString("N"));
 

@@ -7,8 +7,9 @@ namespace ChatService.Tests.Infrastructure;
 
 /// <summary>
 /// A TCP relay on loopback that holds every chunk for a fixed time in each direction, as a distant
-/// network would, keeping the bytes in order. Put between a node and its database, it widens the
-/// windows in which a signal and a read of the same data can arrive in the wrong order.
+/// network would, keeping the bytes in order, and can cut every connection at once. Put between a
+/// node and its database, it widens the windows in which a signal and a read of the same data can
+/// arrive in the wrong order; put between a client and the server, it is a network that drops.
 /// </summary>
 internal sealed class LatencyProxy : IAsyncDisposable
 {
@@ -31,6 +32,22 @@ internal sealed class LatencyProxy : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public static LatencyProxy Start(int targetPort, TimeSpan delay) => new(new IPEndPoint(IPAddress.Loopback, targetPort), delay);
+
+    /// <summary>Drops every connection relayed so far, as a network cut would; new connections are relayed again.</summary>
+    public int CutConnections()
+    {
+        lock (_sockets)
+        {
+            foreach (var socket in _sockets)
+            {
+                socket.Dispose();
+            }
+
+            var cut = _sockets.Count / 2;
+            _sockets.Clear();
+            return cut;
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {

@@ -31,6 +31,28 @@ internal sealed class PeerProcess : IAsyncDisposable
 
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The program's standard input, when it was started with <c>input: true</c>.</summary>
+    public StreamWriter Input => _process.StandardInput;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>Waits for the program to end by itself; one still running after <paramref name="timeout"/> fails the test.</summary>
+    public async Task WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        try
+        {
+            await _process.WaitForExitAsync(cancellation.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            Assert.Fail($"still running after {timeout.TotalSeconds:0} s; output so far:\n{Output}");
+        }
+
+        // The parameterless wait also drains the redirected output.
+        _process.WaitForExit();
+    }
+
     /// <summary>SIGKILL, as a crash or an OOM kill would end it: no shutdown code runs.</summary>
     public async Task KillAsync()
     {
@@ -38,10 +60,11 @@ internal sealed class PeerProcess : IAsyncDisposable
         await _process.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
     }
 
-    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, Dictionary<string, string>? environment = null)
+    public static PeerProcess Start(string fileName, IEnumerable<string> arguments, string? workingDirectory = null, Dictionary<string, string>? environment = null, bool input = false)
     {
         var info = new ProcessStartInfo(fileName)
         {
+            RedirectStandardInput = input,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,

@@ -9,6 +9,10 @@ internal static class RepoPaths
 
     public static string Protos => Path.Combine(Root, "protos");
 
+    /// <summary>The build configuration the tests run from, so programs built beside them are found in the same one.</summary>
+    public static string Configuration { get; } =
+        AppContext.BaseDirectory.Contains($"{Path.DirectorySeparatorChar}Release{Path.DirectorySeparatorChar}") ? "Release" : "Debug";
+
     private static string FindRoot()
     {
         var dir = new DirectoryInfo(AppContext.BaseDirectory);

@@ -1,0 +1,198 @@
+using ChatGrpc.Client;
+using ChatGrpc.Contracts.V1;
+using ChatService.Tests.Chat;
+using ChatService.Tests.Infrastructure;
+using Grpc.Core;
+using Grpc.Net.Client;
+
+namespace ChatService.Tests.Sdk;
+
+/// <summary>
+/// ChatGrpc.Client against a real server: restarts, network cuts, token expiry and app restarts, each
+/// checked against what a client that never dropped would have seen.
+/// </summary>
+[TestClass]
+public sealed class ChatClientTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    [TestMethod]
+    public async Task SendAsync_ServerRestartsWhileSending_EveryMessageAckedStoredAndSeenOnce()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        await using var client = Client(channel, alice);
+        await using var events = new ClientEvents(client);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+
+        // More than the send burst (20): some sends are refused with retry_after and must be retried, not lost.
+        var sends = Enumerable.Range(1, 30).Select(i => client.SendAsync(room, $"message {i}")).ToList();
+        await sends[5].WaitAsync(Timeout);
+        await server.RestartAsync(samePorts: true);
+        var acks = await Task.WhenAll(sends).WaitAsync(Timeout);
+        await events.WaitForMessagesAsync(room, 30, Timeout);
+
+        var history = await History(server, alice, room);
+        CollectionAssert.AreEqual(Enumerable.Range(1, 30).Select(i => $"message {i}").OrderBy(t => t).ToList(), history.Select(m => m.Text).OrderBy(t => t).ToList(), "each message stored once");
+        CollectionAssert.AreEquivalent(history.Select(m => m.Seq).ToList(), acks.Select(a => a.Seq).ToList(), "every ack names a stored message");
+        CollectionAssert.AreEqual(history.Select(m => m.Seq).ToList(), events.Messages(room).Select(m => m.Seq).ToList(), "the app saw each stored message once, in order");
+        Assert.IsTrue(events.Connection.Any(c => c is { State: ConnectionState.Connected, Resumed: true }), "the client reconnected");
+        Assert.AreEqual(0, client.PendingSends);
+    }
+
+    [TestMethod]
+    public async Task ReadEventsAsync_NetworkCutWhileOthersSend_ResumesWithoutGapOrDuplicate()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var bob = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var proxy = LatencyProxy.Start(server.GrpcPort, TimeSpan.Zero);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{proxy.Port}");
+        await using var client = Client(channel, alice);
+        await using var events = new ClientEvents(client);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+        await using var bobStream = await server.ConnectAndJoinAsync(bob, room);
+
+        for (var round = 0; round < 3; round++)
+        {
+            for (var i = 1; i <= 5; i++)
+            {
+                await bobStream.SendAsync(room, $"bob {round}.{i}");
+            }
+
+            Assert.IsGreaterThan(0, proxy.CutConnections(), "the client's connection went through the proxy");
+            var mine = client.SendAsync(room, $"alice {round}");
+            for (var i = 6; i <= 8; i++)
+            {
+                await bobStream.SendAsync(room, $"bob {round}.{i}");
+            }
+
+            await mine.WaitAsync(Timeout);
+        }
+
+        await events.WaitForMessagesAsync(room, 27, Timeout);
+        var history = await History(server, alice, room);
+        Assert.HasCount(27, history);
+        CollectionAssert.AreEqual(history.Select(m => (m.Seq, m.Text)).ToList(), events.Messages(room).Select(m => (m.Seq, m.Text)).ToList(), "no gap, no duplicate, in order");
+        Assert.IsGreaterThanOrEqualTo(3, events.Connection.Count(c => c is { State: ConnectionState.Connected, Resumed: true }), "one resume per cut");
+    }
+
+    [TestMethod]
+    public async Task Stream_TokenAboutToExpire_RefreshedInBandWithoutReconnecting()
+    {
+        var clock = new ManualTimeProvider(DateTimeOffset.UtcNow);
+        await using var server = await ChatServerHost.StartAsync(time: clock);
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        await using var client = Client(channel, alice, clock);
+        await using var events = new ClientEvents(client);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+
+        // 15 minute tokens, handed over 30 s before they run out.
+        clock.Advance(TimeSpan.FromMinutes(14.7));
+        await events.WaitForAsync(all => all.OfType<FrameReceived>().Any(f => f.Frame.TokenRefreshed is not null), Timeout, "the in-band refresh");
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var ack = await client.SendAsync(room, "past the first token's expiry").WaitAsync(Timeout);
+
+        Assert.AreEqual(1UL, ack.Seq);
+        Assert.AreEqual(ConnectionState.Connected, client.State);
+        Assert.HasCount(2, events.Connection, "Connecting, Connected and nothing since: " + string.Join(", ", events.Connection));
+    }
+
+    [TestMethod]
+    public async Task StartAsync_AppRestartedWithFileCursors_ReceivesOnlyWhatItMissed()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var bob = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        var cursors = Path.Combine(server.DataDirectory, "client", "cursors.json");
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        await using var bobStream = await server.ConnectAndJoinAsync(bob, room);
+        await using (var first = Client(channel, alice, cursors: new FileCursorStore(cursors)))
+        {
+            await using var seen = new ClientEvents(first);
+            await first.StartAsync().WaitAsync(Timeout);
+            await first.JoinAsync(room).WaitAsync(Timeout);
+            for (var i = 1; i <= 4; i++)
+            {
+                await bobStream.SendAsync(room, $"before {i}");
+            }
+
+            await seen.WaitForMessagesAsync(room, 4, Timeout);
+        }
+
+        for (var i = 5; i <= 7; i++)
+        {
+            await bobStream.SendAsync(room, $"while away {i}");
+        }
+
+        await using var second = Client(channel, alice, cursors: new FileCursorStore(cursors));
+        await using var events = new ClientEvents(second);
+        await second.StartAsync().WaitAsync(Timeout);
+        await events.WaitForMessagesAsync(room, 3, Timeout);
+        await bobStream.SendAsync(room, "live 8");
+        await events.WaitForMessagesAsync(room, 4, Timeout);
+
+        var joined = events.All.OfType<FrameReceived>().Select(f => f.Frame.Joined).Single(j => j is not null);
+        Assert.AreEqual(ResumeResult.Complete, joined!.Resume, "rejoined from the saved cursor");
+        CollectionAssert.AreEqual(new[] { "while away 5", "while away 6", "while away 7", "live 8" }, events.Messages(room).Select(m => m.Text).ToArray());
+        Assert.AreEqual(8UL, second.LastSeq(room));
+    }
+
+    [TestMethod]
+    public async Task StartAsync_WrongPassword_FailsAndFailsWaitingSends()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        await using var client = new ChatClient(channel, new PasswordLogin(channel, alice.Name, "not-the-password"), FastReconnects());
+        await using var events = new ClientEvents(client);
+        var send = client.SendAsync("anywhere", "never sent");
+
+        await client.StartAsync().WaitAsync(Timeout);
+        await events.WaitForAsync(all => all.OfType<ConnectionChanged>().Any(c => c.State == ConnectionState.Failed), Timeout, "the client to give up");
+
+        var refused = await Assert.ThrowsExactlyAsync<ChatClientException>(() => send.WaitAsync(Timeout));
+        Assert.AreEqual(StatusCode.Unauthenticated, refused.Code);
+        Assert.IsFalse(string.IsNullOrEmpty(events.Connection.Last().Reason), "the failure says why");
+    }
+
+    [TestMethod]
+    public async Task JoinAsync_RoomThatDoesNotExist_FailsWithNotFoundAndIsNotRejoined()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        await using var client = Client(channel, alice);
+        await client.StartAsync().WaitAsync(Timeout);
+
+        var refused = await Assert.ThrowsExactlyAsync<ChatClientException>(() => client.JoinAsync("no-such-room").WaitAsync(Timeout));
+
+        Assert.AreEqual(StatusCode.NotFound, refused.Code);
+        Assert.IsEmpty(client.Rooms);
+    }
+
+    private static ChatClient Client(GrpcChannel channel, TestUser user, TimeProvider? time = null, ICursorStore? cursors = null)
+    {
+        var options = FastReconnects();
+        options.TimeProvider = time ?? TimeProvider.System;
+        options.CursorStore = cursors;
+        return new ChatClient(channel, new PasswordLogin(channel, user.Name, "password-" + user.Name, time), options);
+    }
+
+    private static ChatClientOptions FastReconnects() => new() { ReconnectDelay = TimeSpan.FromMilliseconds(50), MaxReconnectDelay = TimeSpan.FromMilliseconds(500) };
+
+    private static async Task<IReadOnlyList<ChatMessage>> History(ChatServerHost server, TestUser user, string room)
+    {
+        var response = await server.Chat.HistoryAsync(new HistoryRequest { Room = room, Limit = 100 }, user.Options()).ResponseAsync.WaitAsync(Timeout);
+        return response.Messages;
+    }
+}
