@@ -2,7 +2,6 @@ using System.Diagnostics;
 using ChatGrpc.Contracts.V1;
 using Grpc.Core;
 using Grpc.Net.Client;
-using ChatCli.Client;
 using ChatService.Hosting;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Logging;
@@ -81,7 +80,7 @@ internal sealed class OneRoomRun : IAsyncDisposable
             app.MapChat();
             await app.StartAsync();
             apps.Add(app);
-            channels.Add(ChatChannel.For($"http://127.0.0.1:{port}"));
+            channels.Add(ChatGrpc.Client.ChatChannel.Create($"http://127.0.0.1:{port}"));
         }
 
         return new OneRoomRun(apps, channels, options, data);
