@@ -85,9 +85,9 @@ internal sealed class PeerProcess : IAsyncDisposable
     }
 
     /// <summary>Runs to completion; a run over the time limit is killed and reported as such.</summary>
-    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout)
+    public static async Task<(int ExitCode, string Output)> RunAsync(string fileName, IEnumerable<string> arguments, TimeSpan timeout, string? workingDirectory = null)
     {
-        await using var peer = Start(fileName, arguments);
+        await using var peer = Start(fileName, arguments, workingDirectory);
         using var cancellation = new CancellationTokenSource(timeout);
         try
         {

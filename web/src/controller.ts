@@ -1,18 +1,13 @@
 // What the page can do, in one place: sign in and out, pick, join, create and open rooms, send,
 // type, read, page back through history, broadcast. Views call these; they never call the API.
-import { Code, createApi, errorCode, errorText, type Api } from "./api";
-import { Auth } from "./auth";
+import { Auth, ChatSession, ChatStore, Code, createApi, errorCode, errorText, Outbox, RoomKind, type Api, type Room } from "@chatgrpc/client";
 import { Dashboard } from "./dashboard";
-import { RoomKind } from "./gen/chat/v1/types_pb";
-import { Outbox } from "./outbox";
-import { ChatSession } from "./session";
-import { type Room, Store } from "./state";
 
 const roomListIntervalMs = 10_000;
 const historyPage = 50;
 
 export class Controller {
-  readonly store = new Store();
+  readonly store = new ChatStore();
   readonly auth: Auth;
   readonly dashboard: Dashboard;
   private readonly api: Api;

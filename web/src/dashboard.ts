@@ -1,9 +1,6 @@
 // The admin dashboard's data and actions: GetStats polled while the dashboard is open, a message
 // rate kept for the last ten minutes, and the operator actions. Views read it and call it.
-import { errorText, type Api } from "./api";
-import type { GetStatsResponse } from "./gen/chat/v1/admin_pb";
-import { Role } from "./gen/chat/v1/types_pb";
-import type { Store } from "./state";
+import { errorText, Role, type Api, type ChatStore, type GetStatsResponse } from "@chatgrpc/client";
 
 const pollMs = 2000;
 const keepSeconds = 600;
@@ -16,7 +13,7 @@ export class Dashboard {
   readonly perSecond = new Map<number, number>();
   private timer: ReturnType<typeof setInterval> | undefined;
 
-  constructor(private readonly api: Api, private readonly store: Store) {}
+  constructor(private readonly api: Api, private readonly store: ChatStore) {}
 
   toggle(): void {
     this.open = !this.open;

@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter starts a new line; typing is reported while text is entered.
+import { codePoints } from "@chatgrpc/client";
 import type { Controller } from "../controller";
-import { codePoints } from "../text";
 import { h } from "./dom";
 import type { View } from "./login";
 

@@ -1,9 +1,7 @@
 // The admin dashboard: figures per node, the message rate over the last minutes as a small chart,
 // the busiest rooms, and the operator actions, each asking for confirmation before it runs.
+import { Role, visible, type NodeStats } from "@chatgrpc/client";
 import type { Dashboard } from "../dashboard";
-import type { NodeStats } from "../gen/chat/v1/admin_pb";
-import { Role } from "../gen/chat/v1/types_pb";
-import { visible } from "../text";
 import { h, reconcile, setText } from "./dom";
 import type { View } from "./login";
 

@@ -1,11 +1,9 @@
 // The open room's messages: stored ones by seq, then our pending sends. Keeps the view pinned to
 // the bottom while new messages come, keeps it steady while older pages are prepended, and loads
 // the previous page when scrolled to the top (or with the "Load older" button).
+import { visible, type ChatMessage, type PendingSend } from "@chatgrpc/client";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Controller } from "../controller";
-import type { ChatMessage } from "../gen/chat/v1/types_pb";
-import type { PendingSend } from "../state";
-import { visible } from "../text";
 import { h, reconcile, setText } from "./dom";
 import type { View } from "./login";
 

@@ -1,8 +1,7 @@
 // Members of the open room with their presence, online ones first; choosing one opens a direct room.
+import { PresenceStatus, visible, type Presence } from "@chatgrpc/client";
 import { timestampDate } from "@bufbuild/protobuf/wkt";
 import type { Controller } from "../controller";
-import { type Presence, PresenceStatus } from "../gen/chat/v1/types_pb";
-import { visible } from "../text";
 import { h, reconcile } from "./dom";
 import type { View } from "./login";
 

@@ -1,8 +1,7 @@
 // The sidebar: rooms with unread counts, direct messages, public rooms to join, and the forms to
 // create a room, message a user and (admins) broadcast.
+import { Role, RoomKind, type Room } from "@chatgrpc/client";
 import type { Controller } from "../controller";
-import { RoomKind, Role } from "../gen/chat/v1/types_pb";
-import type { Room } from "../state";
 import { h, reconcile } from "./dom";
 import type { View } from "./login";
 

@@ -1,7 +1,6 @@
 // Notifications, admin broadcasts and errors, shown briefly in a corner. Escape dismisses the newest.
+import { visible, type Toast } from "@chatgrpc/client";
 import type { Controller } from "../controller";
-import type { Toast } from "../state";
-import { visible } from "../text";
 import { h, reconcile } from "./dom";
 import type { View } from "./login";
 

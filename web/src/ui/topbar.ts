@@ -1,8 +1,7 @@
 // The header: which room is open, the connection state, who is signed in, and the panel toggles
 // that narrow (phone) screens use.
+import { Role, type ConnectionState } from "@chatgrpc/client";
 import type { Controller } from "../controller";
-import { Role } from "../gen/chat/v1/types_pb";
-import type { ConnectionState } from "../state";
 import { h, setText } from "./dom";
 import type { View } from "./login";
 

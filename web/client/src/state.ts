@@ -1,8 +1,8 @@
 // The page's model: rooms with their messages and members, presence, pending sends, toasts and the
 // connection state. Frames from the stream are applied here; views read it and re-render on change.
-import { type Joined, ResumeResult, type SendAck, type ServerLimits } from "./gen/chat/v1/chat_pb";
-import { type ChatMessage, type Presence, PresenceStatus, RoomKind, type RoomSummary, type User } from "./gen/chat/v1/types_pb";
-import { visible } from "./text";
+import { type Joined, ResumeResult, type SendAck, type ServerLimits } from "./gen/chat/v1/chat_pb.js";
+import { type ChatMessage, type Presence, PresenceStatus, RoomKind, type RoomSummary, type User } from "./gen/chat/v1/types_pb.js";
+import { visible } from "./text.js";
 
 export type ConnectionState = "connecting" | "online" | "reconnecting" | "offline";
 
@@ -54,7 +54,7 @@ export interface Toast {
 
 export const defaultLimits = { maxTextLength: 4000, maxRoomsPerConnection: 100, typingExpiryMs: 6000 };
 
-export class Store {
+export class ChatStore {
   me: User | null = null;
   connection: ConnectionState = "connecting";
   connectionDetail = "";

@@ -1,9 +1,9 @@
 // Messages on their way out. Each gets a client_msg_id once, at the composer; until its ack it is
 // shown as pending and is resent with the same id whenever its room is joined again, so a send
 // lost to a dropped connection (or whose ack was lost) is stored exactly once.
-import { Code, errorCode, errorText, retryAfterMs, type Api } from "./api";
-import type { ChatSession } from "./session";
-import type { PendingSend, Store } from "./state";
+import { Code, errorCode, errorText, retryAfterMs, type Api } from "./api.js";
+import type { ChatSession } from "./session.js";
+import type { PendingSend, ChatStore } from "./state.js";
 
 const maxAttemptsPerSession = 10;
 
@@ -14,7 +14,7 @@ export class Outbox {
   constructor(
     private readonly api: Api,
     private readonly session: ChatSession,
-    private readonly store: Store,
+    private readonly store: ChatStore,
   ) {}
 
   submit(roomId: string, text: string): void {

@@ -2,12 +2,12 @@
 // server restart, token renewal) open a new one with backoff and resume every room from the last
 // seq seen, so nothing is lost or shown twice.
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, errorCode, errorText, retryAfterMs, type Api } from "./api";
-import type { Auth } from "./auth";
-import type { ServerFrame } from "./gen/chat/v1/chat_pb";
-import { NotificationKind } from "./gen/chat/v1/chat_pb";
-import { nextDelay } from "./reconnect";
-import type { Room, Store } from "./state";
+import { Code, errorCode, errorText, retryAfterMs, type Api } from "./api.js";
+import type { Auth } from "./auth.js";
+import type { ServerFrame } from "./gen/chat/v1/chat_pb.js";
+import { NotificationKind } from "./gen/chat/v1/chat_pb.js";
+import { nextDelay } from "./reconnect.js";
+import type { Room, ChatStore } from "./state.js";
 
 export interface SessionEvents {
   /** A new stream said Welcome (its member rooms are being joined). */
@@ -35,7 +35,7 @@ export class ChatSession {
   constructor(
     private readonly api: Api,
     private readonly auth: Auth,
-    private readonly store: Store,
+    private readonly store: ChatStore,
     private readonly events: SessionEvents,
   ) {}
 

@@ -1,9 +1,9 @@
 // Who is signed in: the tokens from AuthService, kept in sessionStorage so a reload stays signed in
 // (per tab: refresh tokens rotate, so two tabs must not share one).
 import { timestampMs } from "@bufbuild/protobuf/wkt";
-import { Code, errorCode, type Api } from "./api";
-import type { Tokens } from "./gen/chat/v1/auth_pb";
-import type { User } from "./gen/chat/v1/types_pb";
+import { Code, errorCode, type Api } from "./api.js";
+import type { Tokens } from "./gen/chat/v1/auth_pb.js";
+import type { User } from "./gen/chat/v1/types_pb.js";
 
 const storageKey = "chatgrpc.auth";
 

@@ -2,9 +2,9 @@
 // except AuthService's. Message and service types come from protos/ via `npm run gen`.
 import { Code, ConnectError, createClient, type Client, type Interceptor } from "@connectrpc/connect";
 import { createGrpcWebTransport } from "@connectrpc/connect-web";
-import { AdminService } from "./gen/chat/v1/admin_pb";
-import { AuthService } from "./gen/chat/v1/auth_pb";
-import { ChatService } from "./gen/chat/v1/chat_pb";
+import { AdminService } from "./gen/chat/v1/admin_pb.js";
+import { AuthService } from "./gen/chat/v1/auth_pb.js";
+import { ChatService } from "./gen/chat/v1/chat_pb.js";
 
 export interface Api {
   auth: Client<typeof AuthService>;
