@@ -18,6 +18,9 @@ public sealed class PasswordLogin(ChannelBase channel, string userName, string p
     /// <summary>The signed-in user, once a token was obtained.</summary>
     public User? User { get; private set; }
 
+    /// <summary>For tests that end this sign-in from outside (Logout) to watch the client sign in again.</summary>
+    internal string? RefreshToken => _tokens?.RefreshToken;
+
     public async ValueTask<string> GetAccessTokenAsync(TimeSpan minimumValidity, CancellationToken cancellationToken)
     {
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);

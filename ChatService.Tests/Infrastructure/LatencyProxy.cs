@@ -14,7 +14,7 @@ namespace ChatService.Tests.Infrastructure;
 internal sealed class LatencyProxy : IAsyncDisposable
 {
     private readonly TcpListener _listener;
-    private readonly IPEndPoint _target;
+    private volatile IPEndPoint _target;
     private readonly TimeSpan _delay;
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Socket> _sockets = [];
@@ -32,6 +32,9 @@ internal sealed class LatencyProxy : IAsyncDisposable
     public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;
 
     public static LatencyProxy Start(int targetPort, TimeSpan delay) => new(new IPEndPoint(IPAddress.Loopback, targetPort), delay);
+
+    /// <summary>Sends new connections to another port, as a load balancer does when a node leaves; open ones stay where they are.</summary>
+    public void Retarget(int targetPort) => _target = new IPEndPoint(IPAddress.Loopback, targetPort);
 
     /// <summary>Drops every connection relayed so far, as a network cut would; new connections are relayed again.</summary>
     public int CutConnections()

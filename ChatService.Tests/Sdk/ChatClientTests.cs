@@ -1,6 +1,7 @@
 using ChatGrpc.Client;
 using ChatGrpc.Contracts.V1;
 using ChatService.Tests.Chat;
+using ChatService.Tests.Cluster;
 using ChatService.Tests.Infrastructure;
 using Grpc.Core;
 using Grpc.Net.Client;
@@ -178,6 +179,76 @@ public sealed class ChatClientTests
 
         Assert.AreEqual(StatusCode.NotFound, refused.Code);
         Assert.IsEmpty(client.Rooms);
+    }
+
+    [TestMethod]
+    public async Task Stream_SignInEndedElsewhere_SignsInAgainAndResumesWithoutGap()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var bob = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        var login = new PasswordLogin(channel, alice.Name, "password-" + alice.Name);
+        await using var client = new ChatClient(channel, login, FastReconnects());
+        await using var events = new ClientEvents(client);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+        await using var bobStream = await server.ConnectAndJoinAsync(bob, room);
+        await bobStream.SendAsync(room, "before");
+        await events.WaitForMessagesAsync(room, 1, Timeout);
+        var firstSignIn = login.RefreshToken;
+
+        // Its refresh tokens stop working and its stream ends UNAUTHENTICATED: a new sign-in is the only way back.
+        await server.Auth.LogoutAsync(new LogoutRequest { RefreshToken = firstSignIn }, ChatServerHost.Options()).ResponseAsync.WaitAsync(Timeout);
+        await bobStream.SendAsync(room, "after");
+        await events.WaitForMessagesAsync(room, 2, Timeout);
+
+        CollectionAssert.AreEqual(new[] { "before", "after" }, events.Messages(room).Select(m => m.Text).ToArray());
+        Assert.AreNotEqual(firstSignIn, login.RefreshToken, "signed in again");
+        Assert.IsTrue(events.Connection.Any(c => c is { State: ConnectionState.Connected, Resumed: true }), "resumed on the new sign-in");
+        Assert.AreEqual(ConnectionState.Connected, client.State);
+    }
+
+    [TestMethod]
+    public async Task ReadEventsAsync_ClusterNodeGoesAway_ResumesOnAnotherNodeWithoutGapAndSendsOnce()
+    {
+        await using var cluster = await TestCluster.StartAsync(2);
+        var alice = await cluster[0].RegisterAsync();
+        var bob = await cluster[0].RegisterAsync();
+        var room = await cluster[0].CreateRoomAsync(alice);
+        // The client's one address is a balancer in front of node 1, pointed at node 0 once node 1 leaves.
+        await using var balancer = LatencyProxy.Start(cluster[1].GrpcPort, TimeSpan.Zero);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{balancer.Port}");
+        await using var client = Client(channel, alice);
+        await using var events = new ClientEvents(client);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+        await using var bobOnFirst = await cluster[0].ConnectAndJoinAsync(bob, room);
+        for (var i = 1; i <= 3; i++)
+        {
+            await bobOnFirst.SendAsync(room, $"bob {i}");
+        }
+
+        await events.WaitForMessagesAsync(room, 3, Timeout);
+        balancer.Retarget(cluster[0].GrpcPort);
+        var stopping = cluster[1].StopServerAsync();
+        var mine = client.SendAsync(room, "alice while her node left");
+        for (var i = 4; i <= 6; i++)
+        {
+            await bobOnFirst.SendAsync(room, $"bob {i}");
+        }
+
+        await stopping.WaitAsync(Timeout);
+        var ack = await mine.WaitAsync(Timeout);
+        await events.WaitForMessagesAsync(room, 7, Timeout);
+
+        var history = await History(cluster[0], alice, room);
+        Assert.HasCount(7, history);
+        CollectionAssert.AreEqual(history.Select(m => (m.Seq, m.Text)).ToList(), events.Messages(room).Select(m => (m.Seq, m.Text)).ToList(), "no gap, no duplicate, in order");
+        Assert.AreEqual(ack.Seq, history.Single(m => m.Text == "alice while her node left").Seq);
+        Assert.IsTrue(events.All.OfType<FrameReceived>().Any(f => f.Frame.Draining is not null), "the leaving node said so");
+        Assert.IsEmpty(cluster[1].Logs.Errors, "a node that leaves gracefully logs no errors: " + string.Join("; ", cluster[1].Logs.Errors));
     }
 
     private static ChatClient Client(GrpcChannel channel, TestUser user, TimeProvider? time = null, ICursorStore? cursors = null)

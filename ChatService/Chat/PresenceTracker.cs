@@ -29,6 +29,9 @@ public sealed class PresenceTracker(
     private readonly Dictionary<string, Func<Task>> _pendingLeaseWrites = new();
     private readonly Channel<string> _leaseQueue = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
     private Task? _leaseWriter;
+    private bool _stopped;
+    private int _inFlight;
+    private TaskCompletionSource _idle = CompletedIdle();
 
     public void Connected(ChatUser user)
     {
@@ -70,7 +73,7 @@ public sealed class PresenceTracker(
             }
 
             state.GraceTimer?.Dispose();
-            state.GraceTimer = time.CreateTimer(_ => GoOffline(user.Id), null, options.PresenceGrace, Timeout.InfiniteTimeSpan);
+            state.GraceTimer = _stopped ? null : time.CreateTimer(_ => GoOffline(user.Id), null, options.PresenceGrace, Timeout.InfiniteTimeSpan);
         }
     }
 
@@ -95,6 +98,28 @@ public sealed class PresenceTracker(
         {
             Announce(user.Id, persistLastSeen: false);
         }
+    }
+
+    /// <summary>
+    /// The node is stopping: no more grace timers or announcements (other nodes see its users go when
+    /// their leases run out), and what is already under way finishes before the store closes under it.
+    /// </summary>
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        Task idle;
+        lock (_gate)
+        {
+            _stopped = true;
+            foreach (var state in _local.Values)
+            {
+                state.GraceTimer?.Dispose();
+                state.GraceTimer = null;
+            }
+
+            idle = _idle.Task;
+        }
+
+        await idle.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Current presence; users online nowhere get OFFLINE with their stored last_seen.</summary>
@@ -191,13 +216,14 @@ public sealed class PresenceTracker(
     /// </summary>
     private void QueueLeaseWrite(string userId, Func<Task> write)
     {
-        if (leases is NoPresenceLeases)
+        if (leases is NoPresenceLeases || _stopped)
         {
             return;
         }
 
         if (_pendingLeaseWrites.TryAdd(userId, write))
         {
+            BeginWork();
             _leaseQueue.Writer.TryWrite(userId);
         }
         else
@@ -230,10 +256,57 @@ public sealed class PresenceTracker(
             {
                 logger.LogError(ex, "Writing the presence lease of {User} failed", userId);
             }
+            finally
+            {
+                EndWork();
+            }
         }
     }
 
-    private void Announce(string userId, bool persistLastSeen) => _ = AnnounceAsync(userId, persistLastSeen);
+    private void Announce(string userId, bool persistLastSeen)
+    {
+        lock (_gate)
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            BeginWork();
+        }
+
+        _ = AnnounceAsync(userId, persistLastSeen);
+    }
+
+    /// <summary>Counts work that touches the store; called under the gate.</summary>
+    private void BeginWork()
+    {
+        if (_inFlight++ == 0)
+        {
+            _idle = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+    }
+
+    private void EndWork()
+    {
+        TaskCompletionSource? idle = null;
+        lock (_gate)
+        {
+            if (--_inFlight == 0)
+            {
+                idle = _idle;
+            }
+        }
+
+        idle?.TrySetResult();
+    }
+
+    private static TaskCompletionSource CompletedIdle()
+    {
+        var idle = new TaskCompletionSource();
+        idle.SetResult();
+        return idle;
+    }
 
     private async Task AnnounceAsync(string userId, bool persistLastSeen)
     {
@@ -290,6 +363,10 @@ public sealed class PresenceTracker(
         catch (Exception ex)
         {
             logger.LogError(ex, "Announcing presence of {User} failed", userId);
+        }
+        finally
+        {
+            EndWork();
         }
     }
 

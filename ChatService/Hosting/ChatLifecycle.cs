@@ -9,7 +9,7 @@ namespace ChatService.Hosting;
 
 /// <summary>
 /// Start: create the bootstrap admin if configured, or say how to get one. Stop (SIGTERM): mark
-/// unhealthy, drain every session with a Draining frame, flush the store. Draining hangs off
+/// unhealthy, drain every session with a Draining frame, let presence writes under way finish, flush the store. Draining hangs off
 /// ApplicationStopping, which fires before Kestrel stops waiting on open streams.
 /// </summary>
 internal sealed class ChatLifecycle(
@@ -18,6 +18,7 @@ internal sealed class ChatLifecycle(
     IUserStore users,
     AuthApi authApi,
     ChatEngine engine,
+    PresenceTracker presence,
     ChatHealthService health,
     IMessageStore messages,
     ChatOptions options,
@@ -64,6 +65,7 @@ internal sealed class ChatLifecycle(
     public async Task StopAsync(CancellationToken cancellationToken)
     {
         await _onStopping.DisposeAsync().ConfigureAwait(false);
+        await presence.StopAsync(cancellationToken).ConfigureAwait(false);
         if (messages is IAsyncDisposable disposable)
         {
             await disposable.DisposeAsync().ConfigureAwait(false);
