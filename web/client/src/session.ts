@@ -144,11 +144,12 @@ export class ChatSession {
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       const onOnline = (): void => done();
-      window.addEventListener("online", onOnline);
+      // The browser's "online" event ends the wait early; outside a browser (Node) there is none.
+      globalThis.addEventListener?.("online", onOnline);
       this.wakeUp = done;
       function done(): void {
         clearTimeout(timer);
-        window.removeEventListener("online", onOnline);
+        globalThis.removeEventListener?.("online", onOnline);
         resolve();
       }
     });
