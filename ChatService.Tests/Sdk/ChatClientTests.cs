@@ -20,7 +20,7 @@ public sealed class ChatClientTests
     [TestMethod]
     public async Task SendAsync_ServerRestartsWhileSending_EveryMessageAckedStoredAndSeenOnce()
     {
-        await using var server = await ChatServerHost.StartAsync();
+        await using var server = await ChatServerHost.StartAsync(new Dictionary<string, string?> { ["Chat:SendRate:PerSecond"] = "20", ["Chat:SendRate:Burst"] = "10" });
         var alice = await server.RegisterAsync();
         var room = await server.CreateRoomAsync(alice);
         using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
@@ -29,7 +29,7 @@ public sealed class ChatClientTests
         await client.StartAsync().WaitAsync(Timeout);
         await client.JoinAsync(room).WaitAsync(Timeout);
 
-        // More than the send burst (20): some sends are refused with retry_after and must be retried, not lost.
+        // Three times the send burst: some sends are refused with retry_after and must be retried, not lost.
         var sends = Enumerable.Range(1, 30).Select(i => client.SendAsync(room, $"message {i}")).ToList();
         await sends[5].WaitAsync(Timeout);
         await server.RestartAsync(samePorts: true);
@@ -41,6 +41,7 @@ public sealed class ChatClientTests
         CollectionAssert.AreEquivalent(history.Select(m => m.Seq).ToList(), acks.Select(a => a.Seq).ToList(), "every ack names a stored message");
         CollectionAssert.AreEqual(history.Select(m => m.Seq).ToList(), events.Messages(room).Select(m => m.Seq).ToList(), "the app saw each stored message once, in order");
         Assert.IsTrue(events.Connection.Any(c => c is { State: ConnectionState.Connected, Resumed: true }), "the client reconnected");
+        Assert.IsTrue(events.All.OfType<FrameReceived>().Any(f => f.Frame.Error?.Code == (int)StatusCode.ResourceExhausted), "some sends were refused by the send rate and sent again");
         Assert.AreEqual(0, client.PendingSends);
     }
 
@@ -146,6 +147,51 @@ public sealed class ChatClientTests
         Assert.AreEqual(ResumeResult.Complete, joined!.Resume, "rejoined from the saved cursor");
         CollectionAssert.AreEqual(new[] { "while away 5", "while away 6", "while away 7", "live 8" }, events.Messages(room).Select(m => m.Text).ToArray());
         Assert.AreEqual(8UL, second.LastSeq(room));
+    }
+
+    [TestMethod]
+    public async Task Reconnect_ToAServerWithAnotherStore_StartsTheRoomAgainFromThatStore()
+    {
+        // The client's one address leads first to a server with two messages, then to one whose store
+        // was made afresh (another epoch) holding the same user and room with four: resuming after
+        // seq 2 there would skip its first two and mix two histories.
+        await using var old = await ChatServerHost.StartAsync();
+        await using var replaced = await ChatServerHost.StartAsync();
+        var alice = await old.RegisterAsync("alice" + Guid.NewGuid().ToString("N")[..6]);
+        var bob = await old.RegisterAsync();
+        var room = await old.CreateRoomAsync(alice);
+        var aliceAgain = await replaced.RegisterAsync(alice.Name);
+        var bobAgain = await replaced.RegisterAsync(bob.Name);
+        await replaced.Chat.CreateRoomAsync(new CreateRoomRequest { Id = room, Title = "again", Kind = RoomKind.Public }, aliceAgain.Options()).ResponseAsync.WaitAsync(Timeout);
+        await using var balancer = LatencyProxy.Start(old.GrpcPort, TimeSpan.Zero);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{balancer.Port}");
+        await using var client = Client(channel, alice);
+        await using var events = new ClientEvents(client);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+        await using (var bobOnOld = await old.ConnectAndJoinAsync(bob, room))
+        {
+            await bobOnOld.SendAsync(room, "old 1");
+            await bobOnOld.SendAsync(room, "old 2");
+        }
+
+        await events.WaitForMessagesAsync(room, 2, Timeout);
+        await using var bobOnNew = await replaced.ConnectAndJoinAsync(bobAgain, room);
+        for (var i = 1; i <= 4; i++)
+        {
+            await bobOnNew.SendAsync(room, $"new {i}");
+        }
+
+        balancer.Retarget(replaced.GrpcPort);
+        balancer.CutConnections();
+        var rejoined = await WaitForJoinedAsync(events, joined => joined.LastSeq == 4);
+        await bobOnNew.SendAsync(room, "new 5");
+        await events.WaitForMessagesAsync(room, 3, Timeout);
+
+        Assert.AreNotEqual(ResumeResult.Complete, rejoined.Resume, "seqs from another store are not resumed from");
+        CollectionAssert.AreEqual(new[] { "new 1", "new 2", "new 3", "new 4" }, rejoined.History.Select(m => m.Text).ToArray(), "the room starts again from the new store");
+        CollectionAssert.AreEqual(new[] { "old 1", "old 2", "new 5" }, events.Messages(room).Select(m => m.Text).ToArray());
+        Assert.AreEqual(5UL, client.LastSeq(room));
     }
 
     [TestMethod]
@@ -257,6 +303,12 @@ public sealed class ChatClientTests
         options.TimeProvider = time ?? TimeProvider.System;
         options.CursorStore = cursors;
         return new ChatClient(channel, new PasswordLogin(channel, user.Name, "password-" + user.Name, time), options);
+    }
+
+    private static async Task<Joined> WaitForJoinedAsync(ClientEvents events, Func<Joined, bool> match)
+    {
+        await events.WaitForAsync(all => all.OfType<FrameReceived>().Any(f => f.Frame.Joined is { } j && match(j)), Timeout, "the room joined again");
+        return events.All.OfType<FrameReceived>().Select(f => f.Frame.Joined).Last(j => j is not null && match(j))!;
     }
 
     private static ChatClientOptions FastReconnects() => new() { ReconnectDelay = TimeSpan.FromMilliseconds(50), MaxReconnectDelay = TimeSpan.FromMilliseconds(500) };
