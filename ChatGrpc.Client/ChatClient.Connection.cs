@@ -50,7 +50,7 @@ public sealed partial class ChatClient
                 {
                     while (await call.ResponseStream.MoveNext(stopping).ConfigureAwait(false))
                     {
-                        if (Accept(call.ResponseStream.Current))
+                        if (Accept(call.ResponseStream.Current) && _options.DeliverEvents)
                         {
                             await _events.Writer.WriteAsync(new FrameReceived(call.ResponseStream.Current), stopping).ConfigureAwait(false);
                         }
@@ -122,6 +122,11 @@ public sealed partial class ChatClient
     private async ValueTask ChangeStateAsync(ConnectionChanged change, CancellationToken stopping)
     {
         State = change.State;
+        if (!_options.DeliverEvents)
+        {
+            return;
+        }
+
         try
         {
             await _events.Writer.WriteAsync(change, stopping).ConfigureAwait(false);

@@ -24,4 +24,11 @@ public sealed class ChatClientOptions
     /// then reconnects and resumes, so nothing is lost, but an app should keep reading.
     /// </summary>
     public int EventCapacity { get; set; } = 10_000;
+
+    /// <summary>
+    /// False for an app that only sends (a bot, a bridge) and never calls
+    /// <see cref="ChatClient.ReadEventsAsync"/>: frames still complete acks, joins and cursors, but no
+    /// events are kept for a reader that will never come, so the stream never stalls on them.
+    /// </summary>
+    public bool DeliverEvents { get; set; } = true;
 }

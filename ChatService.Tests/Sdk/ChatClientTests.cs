@@ -195,6 +195,31 @@ public sealed class ChatClientTests
     }
 
     [TestMethod]
+    public async Task SendAsync_BotThatNeverReadsEvents_KeepsGettingAcksPastTheEventCapacity()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var bot = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(bot);
+        using var channel = ChatChannel.Create($"http://127.0.0.1:{server.GrpcPort}");
+        var options = FastReconnects();
+        options.EventCapacity = 4;
+        options.DeliverEvents = false;
+        await using var client = new ChatClient(channel, new PasswordLogin(channel, bot.Name, "password-" + bot.Name), options);
+        await client.StartAsync().WaitAsync(Timeout);
+        await client.JoinAsync(room).WaitAsync(Timeout);
+
+        // Each send brings its ack and its own message back: far more frames than the capacity, none read.
+        for (var i = 1; i <= 30; i++)
+        {
+            var ack = await client.SendAsync(room, $"report {i}").WaitAsync(Timeout);
+            Assert.AreEqual((ulong)i, ack.Seq);
+        }
+
+        Assert.AreEqual(30UL, client.LastSeq(room), "cursors follow the stream without a reader");
+        Assert.AreEqual(ConnectionState.Connected, client.State);
+    }
+
+    [TestMethod]
     public async Task StartAsync_WrongPassword_FailsAndFailsWaitingSends()
     {
         await using var server = await ChatServerHost.StartAsync();
