@@ -6,7 +6,7 @@ using Grpc.Core;
 
 namespace ChatCli.Cli;
 
-/// <summary>rooms, create, join, send, history, tail, who.</summary>
+/// <summary>rooms, create, join, send, history, search, tail, who.</summary>
 internal static class RoomCommands
 {
     public static void AddTo(RootCommand root)
@@ -91,6 +91,21 @@ internal static class RoomCommands
             return ExitCodes.Ok;
         }));
         root.Subcommands.Add(history);
+
+        var words = new Argument<string[]>("words") { Description = "Words to find (all of them; word* matches a prefix)", Arity = ArgumentArity.OneOrMore };
+        var inRoom = new Option<string?>("--room") { Description = "Only this room (default: every room you are in)" };
+        var search = new Command("search", "Find stored messages by the words in them, best match first") { words, inRoom, limit, json };
+        search.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
+        {
+            var response = await access.Chat.SearchAsync(
+                new SearchRequest { Query = string.Join(' ', result.GetRequiredValue(words)), Room = result.GetValue(inRoom) ?? "", Limit = result.GetValue(limit) },
+                await access.AuthorizedAsync(cancellationToken: ct));
+            Console.WriteLine(result.GetValue(json)
+                ? Output.JsonArray(response.Hits.Select(h => h.Message))
+                : string.Join(Environment.NewLine, response.Hits.Select(h => $"[{h.Message.Room}] {Output.Line(h.Message)}")));
+            return ExitCodes.Ok;
+        }));
+        root.Subcommands.Add(search);
 
         var tailRooms = new Argument<string[]>("rooms") { Description = "Rooms to follow", Arity = ArgumentArity.OneOrMore };
         var tail = new Command("tail", "Follow rooms, printing messages as they arrive (Ctrl+C to stop)") { tailRooms, json };

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using ChatService.Storage;
 using ChatService.Tests.Chat;
 using ChatService.Tests.Infrastructure;
 
@@ -57,6 +58,34 @@ public sealed class ChatCliScriptTests
         Assert.AreEqual("1", message.GetProperty("seq").GetString());
         Assert.AreEqual("<b>not html</b>", message.GetProperty("text").GetString());
         Assert.AreEqual("erin", message.GetProperty("senderName").GetString());
+    }
+
+    [TestMethod]
+    public async Task Search_WordsAndPrefix_PrintsOnlyTheMatchingMessages()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var cli = new ChatCliProcess($"127.0.0.1:{server.GrpcPort}");
+        await cli.OkAsync("gina-password\n", "register", "gina", "--password-stdin");
+        await cli.OkAsync(null, "create", "ops");
+        await cli.OkAsync(null, "send", "ops", "backup finished at noon");
+        await cli.OkAsync(null, "send", "ops", "backups are slow today");
+        await cli.OkAsync(null, "send", "ops", "lunch");
+
+        // Indexing trails the ack by a moment: ask again until it has caught up.
+        var found = "[]";
+        for (var attempt = 0; attempt < 20 && found == "[]"; attempt++)
+        {
+            await Task.Delay(SqliteSearchIndexer.Interval);
+            found = (await cli.OkAsync(null, "search", "backup*", "--room", "ops", "--json")).Trim();
+        }
+
+        using var json = JsonDocument.Parse(found);
+        var lines = await cli.OkAsync(null, "search", "backup", "noon");
+
+        CollectionAssert.AreEquivalent(new[] { "backup finished at noon", "backups are slow today" }, json.RootElement.EnumerateArray().Select(m => m.GetProperty("text").GetString()).ToArray());
+        StringAssert.Contains(lines, "[ops]");
+        StringAssert.Contains(lines, "backup finished at noon");
+        Assert.DoesNotContain("slow", lines);
     }
 
     [TestMethod]

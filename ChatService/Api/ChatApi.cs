@@ -56,6 +56,8 @@ public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirect
 
     public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context) => AsUser(context, user => directory.HistoryAsync(user, request));
 
+    public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) => AsUser(context, user => directory.SearchAsync(user, request));
+
     public override Task<ListRoomsResponse> ListRooms(ListRoomsRequest request, ServerCallContext context) => AsUser(context, async user =>
     {
         var response = new ListRoomsResponse();

@@ -4,11 +4,12 @@ using ChatService.Storage;
 
 namespace ChatService.Chat;
 
-/// <summary>Room queries and creation: listing, history, members, direct rooms.</summary>
+/// <summary>Room queries and creation: listing, history, search, members, direct rooms.</summary>
 public sealed class RoomDirectory(
     IRoomStore rooms,
     IUserStore users,
     IMessageStore messages,
+    IMessageSearch search,
     PresenceTracker presence,
     SessionRegistry sessions,
     IClusterBus bus,
@@ -16,6 +17,8 @@ public sealed class RoomDirectory(
     ChatOptions options,
     TimeProvider time)
 {
+    private const int MaxSearchPage = 100;
+
     public async Task<IReadOnlyList<RoomSummary>> ListAsync(ChatUser caller, bool includePublic) =>
         (await rooms.ListAsync(caller.Id, includePublic).ConfigureAwait(false)).Select(l => l.ToProto()).ToList();
 
@@ -41,6 +44,40 @@ public sealed class RoomDirectory(
         var kept = hasMore ? (newest ? page.Skip(1) : page.Take(limit)) : page;
         var response = new HistoryResponse { HasMore = hasMore };
         response.Messages.AddRange(kept.Select(m => m.ToProto()));
+        return response;
+    }
+
+    /// <summary>One page of messages matching every word of the query, in one readable room or the caller's rooms.</summary>
+    public async Task<SearchResponse> SearchAsync(ChatUser caller, SearchRequest request)
+    {
+        if (!search.IsAvailable)
+        {
+            throw ChatException.FailedPrecondition("This server keeps messages in memory only (Storage:PersistMessages=false), so there is nothing to search.");
+        }
+
+        var terms = SearchQuery.Parse(request.Query);
+        string? roomId = null;
+        if (request.Room.Length > 0)
+        {
+            roomId = ChatEngine.RequireRoomId(request.Room);
+            await RequireReadableAsync(roomId, caller).ConfigureAwait(false);
+        }
+
+        if (request.Limit < 0)
+        {
+            throw ChatException.InvalidArgument("limit cannot be negative.");
+        }
+
+        var limit = request.Limit == 0 ? 20 : Math.Min(request.Limit, MaxSearchPage);
+        var offset = SearchPageToken.Read(request.PageToken);
+        var found = await search.SearchAsync(new SearchScope(roomId, caller.Id), terms, limit + 1, offset).ConfigureAwait(false);
+        var response = new SearchResponse();
+        response.Hits.AddRange(found.Take(limit).Select(m => SearchSnippet.Hit(m, terms)));
+        if (found.Count > limit)
+        {
+            response.NextPageToken = SearchPageToken.Write(offset + limit);
+        }
+
         return response;
     }
 

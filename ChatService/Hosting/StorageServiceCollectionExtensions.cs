@@ -28,10 +28,13 @@ internal static class StorageServiceCollectionExtensions
         if (storage.PersistMessages)
         {
             services.AddSingleton<IGroupCommitLog, SqliteMessageStore>();
+            services.AddSingleton<IMessageSearch, SqliteMessageSearch>();
+            services.AddHostedService<SqliteSearchIndexer>();
         }
         else
         {
             services.AddSingleton<IGroupCommitLog, InMemoryMessageStore>();
+            services.AddSingleton<IMessageSearch, NoMessageSearch>();
         }
 
         services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<IGroupCommitLog>());
@@ -58,6 +61,7 @@ internal static class StorageServiceCollectionExtensions
         services.AddSingleton<PostgresDatabase>();
         services.AddSingleton<ISqlDatabase>(sp => sp.GetRequiredService<PostgresDatabase>());
         services.AddSingleton<ISequencingMessageStore, PostgresMessageStore>();
+        services.AddSingleton<IMessageSearch, PostgresMessageSearch>();
         services.AddSingleton<IMessageStore>(sp => sp.GetRequiredService<ISequencingMessageStore>());
         services.AddSingleton<RoomFeed>();
         services.AddSingleton<IMessagePipeline, ClusterMessagePipeline>();

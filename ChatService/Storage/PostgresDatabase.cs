@@ -210,5 +210,12 @@ internal static class PostgresSchema
             RETURN CASE WHEN is_anywhere = was_anywhere THEN 0 WHEN is_anywhere THEN 1 ELSE -1 END;
         END $$;
         """,
+        // Full-text search: a generated tsvector of each message's text (the 'simple' configuration:
+        // words as written, no language's stemming, like the SQLite index) behind a GIN index, so a
+        // deletion is reflected the moment its row changes.
+        """
+        ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;
+        CREATE INDEX messages_search ON messages USING GIN (search);
+        """,
     ];
 }

@@ -226,5 +226,32 @@ internal static class SchemaMigrations
             PRIMARY KEY (event_id, endpoint)) WITHOUT ROWID;
         CREATE INDEX webhook_outbox_due ON webhook_outbox(endpoint, next_attempt_at);
         """,
+        // Full-text search: an FTS5 index of message text. messages has no rowid, so message_search_ids
+        // gives each message the integer key FTS5 rows need; the index holds no copy of the text. A new
+        // message only enters message_search_queue in its commit (a plain append), and SqliteSearchIndexer
+        // moves the queue into the index in batches: FTS5 work per commit would hold up every send.
+        // A change of text (a deletion) updates the index in its own transaction.
+        """
+        CREATE TABLE message_search_ids (
+            id INTEGER PRIMARY KEY,
+            room_id TEXT NOT NULL,
+            seq INTEGER NOT NULL,
+            UNIQUE (room_id, seq));
+        CREATE VIRTUAL TABLE message_search USING fts5(text, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+        CREATE TABLE message_search_queue (room_id TEXT NOT NULL, seq INTEGER NOT NULL);
+        INSERT INTO message_search_queue (room_id, seq) SELECT room_id, seq FROM messages ORDER BY sent_at;
+        CREATE TRIGGER messages_search_insert AFTER INSERT ON messages BEGIN
+            INSERT INTO message_search_queue (room_id, seq) VALUES (new.room_id, new.seq);
+        END;
+        CREATE TRIGGER messages_search_update AFTER UPDATE OF text ON messages BEGIN
+            DELETE FROM message_search WHERE rowid = (SELECT id FROM message_search_ids WHERE room_id = old.room_id AND seq = old.seq);
+            INSERT INTO message_search (rowid, text)
+                SELECT id, new.text FROM message_search_ids WHERE room_id = new.room_id AND seq = new.seq AND new.text <> '';
+        END;
+        CREATE TRIGGER messages_search_delete AFTER DELETE ON messages BEGIN
+            DELETE FROM message_search WHERE rowid = (SELECT id FROM message_search_ids WHERE room_id = old.room_id AND seq = old.seq);
+            DELETE FROM message_search_ids WHERE room_id = old.room_id AND seq = old.seq;
+        END;
+        """,
     ];
 }
