@@ -6,7 +6,7 @@ namespace ChatService.Chat;
 /// <summary>Where the next page of a search starts, as an opaque token; results deeper than <see cref="MaxOffset"/> are not paged to.</summary>
 public static class SearchPageToken
 {
-    public const int MaxOffset = 10_000;
+    public const int MaxOffset = Storage.IMessageSearch.RankingWindow;
     private const string Prefix = "o:";
 
     public static string Write(int offset) => Convert.ToBase64String(Encoding.ASCII.GetBytes(Prefix + offset.ToString(CultureInfo.InvariantCulture)));

@@ -9,6 +9,9 @@ public sealed record SearchScope(string? RoomId, string MemberId);
 /// <summary>The full-text index over stored messages (FTS5 on SQLite, tsvector and GIN on Postgres).</summary>
 public interface IMessageSearch
 {
+    /// <summary>How many of the newest matches are ranked; results (and pages) stop there.</summary>
+    const int RankingWindow = 5000;
+
     /// <summary>False when messages are not stored (Storage:PersistMessages=false): there is nothing to search.</summary>
     bool IsAvailable => true;
 
@@ -19,17 +22,25 @@ public interface IMessageSearch
 /// <summary>Search on the embedded store: the FTS5 table the schema keeps in step with messages.</summary>
 public sealed class SqliteMessageSearch(ISqlDatabase database) : IMessageSearch
 {
+    private const int RankingWindow = IMessageSearch.RankingWindow;
+
     public Task<IReadOnlyList<StoredMessage>> SearchAsync(SearchScope scope, IReadOnlyList<SearchTerm> terms, int limit, int offset, CancellationToken cancellationToken = default)
     {
         // Each term quoted, so nothing in it is FTS5 syntax; a space between terms means AND.
         var match = string.Join(' ', terms.Select(t => $"\"{t.Word}\"{(t.Prefix ? "*" : "")}"));
         var rooms = scope.RoomId is null ? "i.room_id IN (SELECT room_id FROM memberships WHERE user_id = @member)" : "i.room_id = @room";
+        // Ranked among the newest matches only (the FTS5 index yields them newest first and stops),
+        // so a word in half the store costs a window's work, not a ranking of every match.
         return Query(database, $"""
-            SELECT {Columns("m")} FROM message_search s
-            JOIN message_search_ids i ON i.id = s.rowid
+            SELECT {Columns("m")} FROM (
+                SELECT s.rowid AS sid, bm25(message_search) AS score FROM message_search s
+                JOIN message_search_ids i ON i.id = s.rowid
+                WHERE message_search MATCH @match AND {rooms}
+                ORDER BY s.rowid DESC LIMIT {RankingWindow}) c
+            JOIN message_search_ids i ON i.id = c.sid
             JOIN messages m ON m.room_id = i.room_id AND m.seq = i.seq
-            WHERE message_search MATCH @match AND {rooms} AND m.deleted_by IS NULL
-            ORDER BY bm25(message_search), m.sent_at DESC LIMIT @limit OFFSET @offset;
+            WHERE m.deleted_by IS NULL
+            ORDER BY c.score, m.sent_at DESC LIMIT @limit OFFSET @offset;
             """, scope, match, limit, offset, cancellationToken);
     }
 
@@ -50,9 +61,12 @@ public sealed class PostgresMessageSearch(ISqlDatabase database) : IMessageSearc
         var match = string.Join(" & ", terms.Select(t => $"'{t.Word}'{(t.Prefix ? ":*" : "")}"));
         var rooms = scope.RoomId is null ? "m.room_id IN (SELECT room_id FROM memberships WHERE user_id = @member)" : "m.room_id = @room";
         return SqliteMessageSearch.Query(database, $"""
-            SELECT {SqliteMessageSearch.Columns("m")} FROM messages m, to_tsquery('simple', @match) q
-            WHERE m.search @@ q AND {rooms} AND m.deleted_by IS NULL
-            ORDER BY ts_rank(m.search, q) DESC, m.sent_at DESC LIMIT @limit OFFSET @offset;
+            SELECT {SqliteMessageSearch.Columns("m")} FROM (
+                SELECT m.room_id, m.seq, m.search FROM messages m, to_tsquery('simple', @match) q
+                WHERE m.search @@ q AND {rooms} AND m.deleted_by IS NULL
+                ORDER BY m.sent_at DESC LIMIT {IMessageSearch.RankingWindow}) c
+            JOIN messages m ON m.room_id = c.room_id AND m.seq = c.seq, to_tsquery('simple', @match) q
+            ORDER BY ts_rank(c.search, q) DESC, m.sent_at DESC LIMIT @limit OFFSET @offset;
             """, scope, match, limit, offset, cancellationToken);
     }
 }
