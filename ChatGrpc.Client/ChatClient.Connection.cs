@@ -114,7 +114,16 @@ public sealed partial class ChatClient
 
         await saving.CancelAsync().ConfigureAwait(false);
         await saver.ConfigureAwait(false);
-        await _cursorStore.SaveAsync(Snapshot(), CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            await _cursorStore.SaveAsync(Snapshot(), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            // Reported, not thrown: disposing must not fail because a file could not be written.
+            CursorStoreError = ex;
+        }
+
         _events.Writer.TryComplete();
     }
 

@@ -6,31 +6,13 @@ namespace ChatService.Tests.Storage;
 
 /// <summary>The embedded store on a real SQLite file: connection settings and the idempotency lookup every send makes.</summary>
 [TestClass]
-public sealed class SqliteStorageTests
+public sealed class SqliteStorageTests : StoreFolderTest
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
-    private string _folder = "";
-
-    [TestInitialize]
-    public void CreateFolder()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "chatgrpc-storage", Guid.NewGuid().ToString("N"));
-    }
-
-    [TestCleanup]
-    public void DeleteFolder()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     [TestMethod]
     public async Task OpenAsync_FreshAndReusedPooledConnections_NormalSyncAndBusyTimeout()
     {
-        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = Folder });
 
         // Held open together, so the pool must create fresh handles beside the one migration used;
         // the second round gets the same handles back from the pool.
@@ -64,9 +46,9 @@ public sealed class SqliteStorageTests
     [TestMethod]
     public async Task FindByClientMsgIdAsync_ConcurrentLookupsOfStoredAndUnknownIds_EachAnsweredCorrectly()
     {
-        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = Folder });
         using var metrics = new ChatMetrics();
-        await using var store = new SqliteMessageStore(database, new StorageOptions { DataDirectory = _folder }, metrics, NullLogger<SqliteMessageStore>.Instance);
+        await using var store = new SqliteMessageStore(database, new StorageOptions { DataDirectory = Folder }, metrics, NullLogger<SqliteMessageStore>.Instance);
         var now = DateTimeOffset.FromUnixTimeMilliseconds(1_700_000_000_000);
         for (var seq = 1UL; seq <= 20; seq++)
         {
@@ -95,7 +77,7 @@ public sealed class SqliteStorageTests
     [TestMethod]
     public async Task RunAsync_OneSqlManyValuesAndAFailedStatement_EveryCallBindsItsOwnValues()
     {
-        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+        using var database = new SqliteDatabase(new StorageOptions { DataDirectory = Folder });
         const string insert = "INSERT INTO meta (key, value) VALUES (@key, @value);";
         const string select = "SELECT value FROM meta WHERE key = @key;";
         for (var i = 0; i < 40; i++)

@@ -5,28 +5,10 @@ namespace ChatService.Tests.Storage;
 
 /// <summary>The webhook outbox's claim on both stores: a real SQLite file and a real Postgres database.</summary>
 [TestClass]
-public sealed class WebhookStoreTests
+public sealed class WebhookStoreTests : StoreFolderTest
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(60);
     private static readonly DateTimeOffset Now = DateTimeOffset.FromUnixTimeMilliseconds(1_800_000_000_000);
-    private string _folder = "";
-
-    [TestInitialize]
-    public void CreateFolder()
-    {
-        _folder = Path.Combine(Path.GetTempPath(), "chatgrpc-storage", Guid.NewGuid().ToString("N"));
-    }
-
-    [TestCleanup]
-    public void DeleteFolder()
-    {
-        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
-
     [TestMethod]
     [DataRow(StorageProvider.Sqlite)]
     [DataRow(StorageProvider.Postgres)]
@@ -76,11 +58,11 @@ public sealed class WebhookStoreTests
     {
         if (provider == StorageProvider.Sqlite)
         {
-            var sqlite = new SqliteDatabase(new StorageOptions { DataDirectory = _folder });
+            var sqlite = new SqliteDatabase(new StorageOptions { DataDirectory = Folder });
             return new OwnedDatabase(sqlite, () => sqlite.Dispose());
         }
 
-        var connectionString = await PostgresServer.DatabaseAsync("w" + Path.GetFileName(_folder)[..20]).WaitAsync(Timeout);
+        var connectionString = await PostgresServer.DatabaseAsync("w" + Path.GetFileName(Folder)[..20]).WaitAsync(Timeout);
         var postgres = new PostgresDatabase(new StorageOptions { Provider = StorageProvider.Postgres, ConnectionString = connectionString });
         return new OwnedDatabase(postgres, () => postgres.DisposeAsync().AsTask().Wait(Timeout));
     }
