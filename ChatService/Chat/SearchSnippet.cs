@@ -18,8 +18,9 @@ public static class SearchSnippet
     public static SearchHit Hit(StoredMessage message, IReadOnlyList<SearchTerm> terms)
     {
         var text = message.Text;
+        var folded = terms.Select(t => (Word: Fold(t.Word), t.Prefix)).ToList();
         var matches = SearchQuery.Words().Matches(text).Select(m => m.Groups["word"])
-            .Where(w => terms.Any(t => Matches(w.Value, t))).Select(w => (Start: w.Index, End: w.Index + w.Length)).ToList();
+            .Where(w => Matches(Fold(w.Value), folded)).Select(w => (Start: w.Index, End: w.Index + w.Length)).ToList();
         var (from, to) = (0, text.Length);
         if (SafeText.CodePoints(text) > Length)
         {
@@ -38,11 +39,8 @@ public static class SearchSnippet
         return hit;
     }
 
-    private static bool Matches(string word, SearchTerm term)
-    {
-        var folded = Fold(word);
-        return term.Prefix ? folded.StartsWith(Fold(term.Word), StringComparison.Ordinal) : folded == Fold(term.Word);
-    }
+    private static bool Matches(string word, List<(string Word, bool Prefix)> terms) =>
+        terms.Any(t => t.Prefix ? word.StartsWith(t.Word, StringComparison.Ordinal) : word == t.Word);
 
     /// <summary>Lower case without diacritics, as the SQLite index compares words.</summary>
     private static string Fold(string word)

@@ -32,7 +32,7 @@ public sealed class SqliteMessageSearch(ISqlDatabase database) : IMessageSearch
         // Ranked among the newest matches only (the FTS5 index yields them newest first and stops),
         // so a word in half the store costs a window's work, not a ranking of every match.
         return Query(database, $"""
-            SELECT {Columns("m")} FROM (
+            SELECT {MessageColumns} FROM (
                 SELECT s.rowid AS sid, bm25(message_search) AS score FROM message_search s
                 JOIN message_search_ids i ON i.id = s.rowid
                 WHERE message_search MATCH @match AND {rooms}
@@ -44,7 +44,8 @@ public sealed class SqliteMessageSearch(ISqlDatabase database) : IMessageSearch
             """, scope, match, limit, offset, cancellationToken);
     }
 
-    internal static string Columns(string alias) => string.Join(", ", SqlMessageQueries.Columns.Split(", ").Select(c => $"{alias}.{c}"));
+    /// <summary>The message columns, read from the row aliased m.</summary>
+    internal static readonly string MessageColumns = string.Join(", ", SqlMessageQueries.Columns.Split(", ").Select(c => "m." + c));
 
     internal static async Task<IReadOnlyList<StoredMessage>> Query(
         ISqlDatabase database, string sql, SearchScope scope, string match, int limit, int offset, CancellationToken cancellationToken) =>
@@ -61,7 +62,7 @@ public sealed class PostgresMessageSearch(ISqlDatabase database) : IMessageSearc
         var match = string.Join(" & ", terms.Select(t => $"'{t.Word}'{(t.Prefix ? ":*" : "")}"));
         var rooms = scope.RoomId is null ? "m.room_id IN (SELECT room_id FROM memberships WHERE user_id = @member)" : "m.room_id = @room";
         return SqliteMessageSearch.Query(database, $"""
-            SELECT {SqliteMessageSearch.Columns("m")} FROM (
+            SELECT {SqliteMessageSearch.MessageColumns} FROM (
                 SELECT m.room_id, m.seq, m.search FROM messages m, to_tsquery('simple', @match) q
                 WHERE m.search @@ q AND {rooms} AND m.deleted_by IS NULL
                 ORDER BY m.sent_at DESC LIMIT {IMessageSearch.RankingWindow}) c
