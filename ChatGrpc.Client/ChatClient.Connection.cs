@@ -161,20 +161,34 @@ public sealed partial class ChatClient
                 foreach (var room in _rooms.Keys.ToList())
                 {
                     _rooms[room] = 0;
+                    _changes[room] = 0;
                 }
             }
 
             _epoch = welcome.StoreEpoch;
             _joinRequests.Clear();
+            _changeRequests.Clear();
             resume = [];
             foreach (var (room, seq) in _rooms)
             {
-                var join = new ClientFrame { RequestId = NextRequestId(), Join = new JoinRequest { Room = room, AfterSeq = seq, StoreEpoch = _epoch } };
+                var join = new ClientFrame
+                {
+                    RequestId = NextRequestId(),
+                    Join = new JoinRequest { Room = room, AfterSeq = seq, StoreEpoch = _epoch, AfterChange = _changes.GetValueOrDefault(room) },
+                };
                 _joinRequests[join.RequestId] = room;
                 resume.Add(join);
             }
 
             resume.AddRange(_pending.Select(p => new ClientFrame { RequestId = NextRequestId(), Send = p.Request }));
+            foreach (var change in _pendingChanges)
+            {
+                var frame = change.Frame.Clone();
+                frame.RequestId = NextRequestId();
+                _changeRequests[frame.RequestId] = change;
+                resume.Add(frame);
+            }
+
             _outgoing = Channel.CreateUnbounded<ClientFrame>(new UnboundedChannelOptions { SingleReader = true });
         }
 

@@ -36,12 +36,25 @@ public sealed partial class ChatClient
                     {
                         // Fresh or reset: the history given is where this room starts; a complete resume replays what follows.
                         _rooms[joined.Room.Id] = joined.History.Count > 0 ? joined.History[^1].Seq : joined.LastSeq;
+                        _changes[joined.Room.Id] = joined.LastChange;
                         SaveCursors();
                     }
 
                     if (_joins.Remove(joined.Room.Id, out var joining))
                     {
                         joining.TrySetResult(joined);
+                    }
+
+                    return true;
+                case ServerFrame.FrameOneofCase.MessageEdited when frame.RequestId.Length == 0:
+                    return AcceptChange(frame.MessageEdited.Message.Room, frame.MessageEdited.Message.Change);
+                case ServerFrame.FrameOneofCase.MessageDeleted when frame.RequestId.Length == 0:
+                    return AcceptChange(frame.MessageDeleted.Room, frame.MessageDeleted.Change);
+                case ServerFrame.FrameOneofCase.ChangeAck:
+                    if (_changeRequests.Remove(frame.RequestId, out var acked))
+                    {
+                        _pendingChanges.Remove(acked);
+                        acked.Acked.TrySetResult(frame.ChangeAck);
                     }
 
                     return true;
@@ -71,10 +84,33 @@ public sealed partial class ChatClient
         }
     }
 
-    /// <summary>A refused send or join: a rate limit is waited out and retried, anything else is final.</summary>
+    /// <summary>
+    /// Moves a room's change cursor. A stream lets changes out in number order, so one at or below the
+    /// cursor is a repeat from around a resume (or a change of 0 from an older server): skipped.
+    /// </summary>
+    private bool AcceptChange(string room, ulong change)
+    {
+        if (!_changes.TryGetValue(room, out var last) || (change <= last && change > 0))
+        {
+            return false;
+        }
+
+        _changes[room] = change;
+        SaveCursors();
+        return true;
+    }
+
+    /// <summary>A refused send, join, edit or deletion: a rate limit on a send is waited out and retried, anything else is final.</summary>
     private void Refused(string requestId, ErrorFrame error)
     {
         var code = (StatusCode)error.Code;
+        if (_changeRequests.Remove(requestId, out var change))
+        {
+            _pendingChanges.Remove(change);
+            change.Acked.TrySetException(new ChatClientException(code, error.Message));
+            return;
+        }
+
         if (error.ClientMsgId.Length > 0 && _pending.FindIndex(p => p.Request.ClientMsgId == error.ClientMsgId) is var index and >= 0)
         {
             var send = _pending[index];

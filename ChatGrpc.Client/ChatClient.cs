@@ -9,7 +9,8 @@ namespace ChatGrpc.Client;
 /// (waiting as long as a draining server asks), rejoins every room after the last seq seen (a reset
 /// when the store's epoch changed), re-sends unacknowledged messages with their original
 /// client_msg_id so each is stored once, and hands the stream a fresh token before the old one
-/// expires. Messages reach <see cref="ReadEventsAsync"/> once each, in seq order per room.
+/// expires. Messages reach <see cref="ReadEventsAsync"/> once each, in seq order per room; edits and
+/// deletions once each, in the room's change order, including those made while it was away.
 /// </summary>
 public sealed partial class ChatClient : IAsyncDisposable
 {
@@ -22,6 +23,9 @@ public sealed partial class ChatClient : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly object _gate = new();
     private readonly Dictionary<string, ulong> _rooms = new();
+    private readonly Dictionary<string, ulong> _changes = new();
+    private readonly List<PendingChange> _pendingChanges = new();
+    private readonly Dictionary<string, PendingChange> _changeRequests = new();
     private readonly List<PendingSend> _pending = new();
     private readonly Dictionary<string, TaskCompletionSource<Joined>> _joins = new();
     private readonly Dictionary<string, string> _joinRequests = new();
@@ -90,6 +94,7 @@ public sealed partial class ChatClient : IAsyncDisposable
                 foreach (var (room, seq) in saved.Rooms)
                 {
                     _rooms.TryAdd(room, seq);
+                    _changes.TryAdd(room, saved.Changes?.GetValueOrDefault(room) ?? 0);
                 }
             }
         }
@@ -112,7 +117,9 @@ public sealed partial class ChatClient : IAsyncDisposable
         lock (_gate)
         {
             _rooms.TryAdd(room, 0);
+            _changes.TryAdd(room, 0);
             join.AfterSeq = _rooms[room];
+            join.AfterChange = _changes[room];
             join.StoreEpoch = _epoch ?? "";
             _joins[room] = joined;
         }
@@ -127,6 +134,7 @@ public sealed partial class ChatClient : IAsyncDisposable
         lock (_gate)
         {
             _rooms.Remove(room);
+            _changes.Remove(room);
             if (_joins.Remove(room, out var joining))
             {
                 joining.TrySetCanceled();
@@ -153,6 +161,18 @@ public sealed partial class ChatClient : IAsyncDisposable
         Write(new ClientFrame { Send = send.Request });
         return send.Acked.Task.WaitAsync(cancellationToken);
     }
+
+    /// <summary>
+    /// Replaces the text of one of the user's own messages; completes with the server's ack once stored.
+    /// Like a send it waits out a disconnection and is re-sent (with one client_edit_id, so it applies once).
+    /// The room, this client included, then hears message_edited.
+    /// </summary>
+    public Task<ChangeAck> EditAsync(string room, ulong seq, string text, CancellationToken cancellationToken = default) =>
+        ChangeAsync(new ClientFrame { EditMessage = new EditMessageRequest { Room = room, Seq = seq, Text = text, ClientEditId = Guid.NewGuid().ToString("N") } }, cancellationToken);
+
+    /// <summary>Deletes one of the user's own messages (a moderator: anyone's); the room then hears message_deleted.</summary>
+    public Task<ChangeAck> DeleteAsync(string room, ulong seq, CancellationToken cancellationToken = default) =>
+        ChangeAsync(new ClientFrame { DeleteMessage = new DeleteMessageRequest { Room = room, Seq = seq } }, cancellationToken);
 
     /// <summary>True while typing (repeat every few seconds), false to clear at once. Dropped while disconnected.</summary>
     public void SetTyping(string room, bool active) => Write(new ClientFrame { Typing = new SetTypingRequest { Room = room, Active = active } });
@@ -185,6 +205,11 @@ public sealed partial class ChatClient : IAsyncDisposable
             {
                 joining.TrySetCanceled();
             }
+
+            foreach (var change in _pendingChanges)
+            {
+                change.Acked.TrySetCanceled();
+            }
         }
 
         _stopping.Dispose();
@@ -194,7 +219,7 @@ public sealed partial class ChatClient : IAsyncDisposable
     {
         lock (_gate)
         {
-            return new CursorSnapshot(_epoch, new Dictionary<string, ulong>(_rooms));
+            return new CursorSnapshot(_epoch, new Dictionary<string, ulong>(_rooms), new Dictionary<string, ulong>(_changes));
         }
     }
 
@@ -218,7 +243,40 @@ public sealed partial class ChatClient : IAsyncDisposable
         }
     }
 
+    private Task<ChangeAck> ChangeAsync(ClientFrame frame, CancellationToken cancellationToken)
+    {
+        var change = new PendingChange(frame);
+        lock (_gate)
+        {
+            _pendingChanges.Add(change);
+            WriteChange(change);
+        }
+
+        return change.Acked.Task.WaitAsync(cancellationToken);
+    }
+
+    /// <summary>Writes a pending edit or deletion under a new request id, if connected. Under the gate.</summary>
+    private void WriteChange(PendingChange change)
+    {
+        if (_outgoing is null)
+        {
+            return;
+        }
+
+        var frame = change.Frame.Clone();
+        frame.RequestId = NextRequestId();
+        _changeRequests[frame.RequestId] = change;
+        _outgoing.Writer.TryWrite(frame);
+    }
+
     private string NextRequestId() => Interlocked.Increment(ref _requests).ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private sealed class PendingChange(ClientFrame frame)
+    {
+        public ClientFrame Frame { get; } = frame;
+
+        public TaskCompletionSource<ChangeAck> Acked { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
 
     private sealed class PendingSend(SendRequest request)
     {

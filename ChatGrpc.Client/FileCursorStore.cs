@@ -26,7 +26,9 @@ public sealed class FileCursorStore(string path) : ICursorStore
         }
 
         var seqs = rooms.ToDictionary(r => r.Key, r => r.Value?.GetValue<ulong>() ?? 0);
-        return new CursorSnapshot(root["epoch"]?.GetValue<string>(), seqs);
+        // Files written before edits existed have no "changes": those rooms resume their changes from 0.
+        var changes = (root["changes"] as JsonObject)?.ToDictionary(r => r.Key, r => r.Value?.GetValue<ulong>() ?? 0);
+        return new CursorSnapshot(root["epoch"]?.GetValue<string>(), seqs, changes);
     }
 
     public async ValueTask SaveAsync(CursorSnapshot snapshot, CancellationToken cancellationToken)
@@ -37,7 +39,13 @@ public sealed class FileCursorStore(string path) : ICursorStore
             rooms[room] = seq;
         }
 
-        var root = new JsonObject { ["epoch"] = snapshot.StoreEpoch, ["rooms"] = rooms };
+        var changes = new JsonObject();
+        foreach (var (room, change) in snapshot.Changes ?? new Dictionary<string, ulong>())
+        {
+            changes[room] = change;
+        }
+
+        var root = new JsonObject { ["epoch"] = snapshot.StoreEpoch, ["rooms"] = rooms, ["changes"] = changes };
         Directory.CreateDirectory(System.IO.Path.GetDirectoryName(Path)!);
         var temporary = Path + ".tmp";
         await using (var file = File.Create(temporary))

@@ -1,10 +1,10 @@
 namespace ChatGrpc.Client;
 
 /// <summary>
-/// Which rooms the client is in and the last seq it has seen in each, with the store epoch those seqs
-/// belong to: all an app needs to resume exactly where it was.
+/// Which rooms the client is in, the last seq and the last change (edit or deletion) it has seen in
+/// each, with the store epoch they belong to: all an app needs to resume exactly where it was.
 /// </summary>
-public sealed record CursorSnapshot(string? StoreEpoch, IReadOnlyDictionary<string, ulong> Rooms)
+public sealed record CursorSnapshot(string? StoreEpoch, IReadOnlyDictionary<string, ulong> Rooms, IReadOnlyDictionary<string, ulong>? Changes = null)
 {
     public static CursorSnapshot Empty { get; } = new(null, new Dictionary<string, ulong>());
 }

@@ -20,6 +20,7 @@ internal static class CommandLine
         root.SetAction((result, cancellationToken) => Run(result, cancellationToken, (access, token) => new InteractiveChat(access).RunAsync(token)));
         AccountCommands.AddTo(root);
         RoomCommands.AddTo(root);
+        MessageCommands.AddTo(root);
         AdminCommands.AddTo(root);
 
         var health = new Command("health", "Ask the server's standard health service whether it is serving");

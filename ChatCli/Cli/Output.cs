@@ -9,7 +9,7 @@ internal static class Output
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     public static string Line(ChatMessage message) =>
-        $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : Visible.Text(message.Text))}";
+        $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : Visible.Text(message.Text))}{(message.EditedAt is null ? "" : " (edited)")}";
 
     public static string ToJson(IMessage message) => Json.Format(message);
 

@@ -9,7 +9,7 @@ internal sealed partial class InteractiveChat
 {
     private static readonly string[] Commands =
     [
-        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/status", "/read", "/quit", "/help",
+        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/edit", "/delete", "/status", "/read", "/quit", "/help",
         "/broadcast", "/notify", "/kick", "/stats",
     ];
 
@@ -26,14 +26,31 @@ internal sealed partial class InteractiveChat
         {
             case ConsoleKey.Enter:
                 var line = _input.Trim();
+                var editing = _editing;
                 _input = "";
                 _cursor = 0;
+                _editing = null;
                 Redraw();
-                if (line.Length > 0 && !await SubmitAsync(line, cancellationToken))
+                if (editing is not null)
+                {
+                    Edit(editing, line);
+                }
+                else if (line.Length > 0 && !await SubmitAsync(line, cancellationToken))
                 {
                     return false;
                 }
 
+                break;
+            case ConsoleKey.UpArrow when _input.Length == 0 && _room is not null && _lastOwn.TryGetValue(_room, out var own):
+                // As in the chat apps people know: the up arrow on an empty line edits your last message.
+                _editing = own;
+                _input = own.Text;
+                _cursor = _input.Length;
+                break;
+            case ConsoleKey.Escape when _editing is not null:
+                _editing = null;
+                _input = "";
+                _cursor = 0;
                 break;
             case ConsoleKey.Backspace when _cursor > 0:
                 _input = _input.Remove(--_cursor, 1);
@@ -122,6 +139,17 @@ internal sealed partial class InteractiveChat
         }
     }
 
+    /// <summary>Sends an edit; the room's message_edited shows it. Empty text keeps the message as it was.</summary>
+    private void Edit(ChatMessage message, string text)
+    {
+        if (text.Length == 0 || text == message.Text)
+        {
+            return;
+        }
+
+        Background.Forget(_session.EditAsync(message.Room, message.Seq, text));
+    }
+
     private async Task<bool> RunCommandAsync(string command, string first, string rest, CancellationToken cancellationToken)
     {
         var options = await access.AuthorizedAsync(cancellationToken: cancellationToken);
@@ -131,7 +159,8 @@ internal sealed partial class InteractiveChat
                 return false;
             case "/help":
                 _screen.WriteLine("/join <room>  /leave  /rooms  /create <room> [private]  /who  /dm <user>  /history [n]");
-                _screen.WriteLine("/me <action>  /status online|away|busy [text]  /read  /quit   admins: /broadcast <text>  /notify <user> <text>  /kick <user> [reason]  /stats");
+                _screen.WriteLine("/me <action>  /edit <text> (or the up arrow)  /delete [seq]  /status online|away|busy [text]  /read  /quit");
+                _screen.WriteLine("admins: /broadcast <text>  /notify <user> <text>  /kick <user> [reason]  /stats");
                 break;
             case "/join" when first.Length > 0:
                 SwitchTo(first);
@@ -163,6 +192,29 @@ internal sealed partial class InteractiveChat
             case "/dm" when first.Length > 0:
                 var direct = await access.Chat.OpenDirectAsync(new OpenDirectRequest { UserName = first }, options);
                 SwitchTo(direct.Room.Id);
+                break;
+            case "/edit" when _room is not null && first.Length > 0:
+                if (_lastOwn.TryGetValue(_room, out var last))
+                {
+                    Edit(last, (first + " " + rest).Trim());
+                }
+                else
+                {
+                    _screen.WriteLine(_screen.Colored($"! You have sent nothing in #{_room} this session to edit.", 31));
+                }
+
+                break;
+            case "/delete" when _room is not null:
+                var seq = ulong.TryParse(first, out var given) ? given : _lastOwn.GetValueOrDefault(_room)?.Seq ?? 0;
+                if (seq == 0)
+                {
+                    _screen.WriteLine(_screen.Colored("! /delete <seq> names the message (history shows #seq); alone it deletes your last one.", 31));
+                }
+                else
+                {
+                    Background.Forget(_session.DeleteAsync(_room, seq));
+                }
+
                 break;
             case "/history" when _room is not null:
                 var limit = int.TryParse(first, out var n) ? n : 20;

@@ -16,6 +16,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
     private readonly Dictionary<string, Presence> _people = new();
     private readonly Dictionary<string, HashSet<string>> _typing = new();
     private readonly Dictionary<string, int> _unread = new();
+    private readonly Dictionary<string, ChatMessage> _lastOwn = new();
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
     private ChatClient _session = null!;
     private Terminal _screen = null!;
@@ -23,6 +24,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
     private string _link = "connecting…";
     private string _input = "";
     private int _cursor;
+    private ChatMessage? _editing;
     private DateTimeOffset _typingSentAt;
     private DateTimeOffset _lastKeyAt;
 
@@ -199,7 +201,22 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 _screen.WriteLine(_screen.Colored($"{frame.RoomAdded.AddedBy} added you to #{frame.RoomAdded.Room.Id}: /join {frame.RoomAdded.Room.Id}", 93));
                 break;
             case ServerFrame.FrameOneofCase.MessageDeleted:
-                _screen.WriteLine(_screen.Dim($"(message #{frame.MessageDeleted.Seq} in #{frame.MessageDeleted.Room} was deleted by {frame.MessageDeleted.DeletedBy})"));
+                var deleted = frame.MessageDeleted;
+                if (_lastOwn.TryGetValue(deleted.Room, out var own) && own.Seq == deleted.Seq)
+                {
+                    _lastOwn.Remove(deleted.Room);
+                }
+
+                _screen.WriteLine(_screen.Dim($"(message #{deleted.Seq} in #{deleted.Room} was deleted by {deleted.DeletedBy})"));
+                break;
+            case ServerFrame.FrameOneofCase.MessageEdited:
+                var edited = frame.MessageEdited.Message;
+                RememberOwn(edited);
+                if (edited.Room == _room)
+                {
+                    _screen.WriteLine($"{_screen.Dim("(edited)")} {_screen.Colored(edited.SenderName, ColorOf(edited.SenderName))}: {Visible.Text(edited.Text)}");
+                }
+
                 break;
             case ServerFrame.FrameOneofCase.Error:
                 _screen.WriteLine(_screen.Colored($"! {Visible.Text(frame.Error.Message)}", 31));
@@ -210,8 +227,19 @@ internal sealed partial class InteractiveChat(ServerAccess access)
         }
     }
 
+    /// <summary>The user's newest message in each room, which the up arrow edits.</summary>
+    private void RememberOwn(ChatMessage message)
+    {
+        if (message.SenderId == _session.User?.Id && !message.Deleted
+            && (!_lastOwn.TryGetValue(message.Room, out var known) || known.Seq <= message.Seq))
+        {
+            _lastOwn[message.Room] = message;
+        }
+    }
+
     private void ShowMessage(ChatMessage message)
     {
+        RememberOwn(message);
         if (message.Room != _room)
         {
             _unread[message.Room] = _unread.GetValueOrDefault(message.Room) + 1;
@@ -256,7 +284,8 @@ internal sealed partial class InteractiveChat(ServerAccess access)
         }
 
         _screen.SetStatus(string.Join(" | ", parts));
-        _screen.SetInput(_room is null ? "> " : $"#{_room}> ", _input, _cursor);
+        var prompt = _room is null ? "> " : _editing is { } editing ? $"#{_room} edit #{editing.Seq}> " : $"#{_room}> ";
+        _screen.SetInput(prompt, _input, _cursor);
     }
 
     private static int ColorOf(string name)

@@ -62,9 +62,9 @@ internal sealed class ChatConnection : IAsyncDisposable
         return frame.RequestId;
     }
 
-    public async Task<Joined> JoinAsync(string room, ulong afterSeq = 0, string? epoch = null)
+    public async Task<Joined> JoinAsync(string room, ulong afterSeq = 0, string? epoch = null, ulong afterChange = 0)
     {
-        var id = await SendFrameAsync(new ClientFrame { Join = new JoinRequest { Room = room, AfterSeq = afterSeq, StoreEpoch = epoch ?? "" } });
+        var id = await SendFrameAsync(new ClientFrame { Join = new JoinRequest { Room = room, AfterSeq = afterSeq, StoreEpoch = epoch ?? "", AfterChange = afterChange } });
         var reply = await ReplyAsync(id);
         Assert.AreEqual(ServerFrame.FrameOneofCase.Joined, reply.FrameCase, $"join {room}: {reply}");
         return reply.Joined;
@@ -85,6 +85,14 @@ internal sealed class ChatConnection : IAsyncDisposable
         });
         return await ReplyAsync(id);
     }
+
+    /// <summary>Edits a message by frame; the reply (a change_ack or an error frame).</summary>
+    public async Task<ServerFrame> EditAsync(string room, ulong seq, string text, string clientEditId = "") =>
+        await ReplyAsync(await SendFrameAsync(new ClientFrame { EditMessage = new EditMessageRequest { Room = room, Seq = seq, Text = text, ClientEditId = clientEditId } }));
+
+    /// <summary>Deletes a message by frame; the reply (a change_ack or an error frame).</summary>
+    public async Task<ServerFrame> DeleteAsync(string room, ulong seq) =>
+        await ReplyAsync(await SendFrameAsync(new ClientFrame { DeleteMessage = new DeleteMessageRequest { Room = room, Seq = seq } }));
 
     public Task<ServerFrame> ReplyAsync(string requestId) => WaitForAsync(f => f.RequestId == requestId);
 

@@ -58,6 +58,26 @@ public sealed class SearchTests
     }
 
     [TestMethod]
+    public async Task Search_EditedMessage_FoundByItsNewWordsAtOnceAndNotByTheOld()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var alice = await server.RegisterAsync();
+        var room = await server.CreateRoomAsync(alice);
+        await using var a = await server.ConnectAndJoinAsync(alice, room);
+        var sent = await a.SendAsync(room, "quarterly numbers are in");
+        await SearchIndexedAsync(server, alice, "quarterly", 1);
+
+        await a.EditAsync(room, sent.Seq, "annual numbers are in");
+        var byOld = await SearchAsync(server, alice, "quarterly");
+        var byNew = await SearchAsync(server, alice, "annual");
+
+        Assert.IsEmpty(byOld.Hits, "the old text left the index with the edit");
+        var hit = byNew.Hits.Single();
+        Assert.AreEqual((sent.Seq, "annual numbers are in"), (hit.Message.Seq, hit.Message.Text));
+        Assert.IsNotNull(hit.Message.EditedAt);
+    }
+
+    [TestMethod]
     public async Task Search_DeletedMessageAndRoomLeft_NoLongerFound()
     {
         await using var server = await ChatServerHost.StartAsync();

@@ -26,6 +26,37 @@ public sealed class ChatCliInteractiveTests
     }
 
     [TestMethod]
+    public async Task UpArrow_OnAnEmptyLine_EditsTheLastMessageAndTheOtherScreenShowsTheEdit()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var (alice, bob) = await TwoUsersInRoomAsync(server, "plans");
+        await using var a = await OpenAsync(alice);
+        await using var b = await OpenAsync(bob);
+        await a.WaitForScreenAsync(s => s.Contains("connected | #plans"), "alice connected");
+        await b.WaitForScreenAsync(s => s.Contains("connected | #plans"), "bob connected");
+        await a.SendKeysAsync("teh plan is set");
+        await a.PressAsync("Enter");
+        await b.WaitForScreenAsync(s => s.Contains("alice: teh plan is set"), "the typo");
+
+        await a.PressAsync("Up");
+        await a.WaitForScreenAsync(s => s.Contains("#plans edit #1> teh plan is set"), "the last message in the input, in edit mode");
+        await a.PressAsync("Home");
+        for (var i = 0; i < 3; i++)
+        {
+            await a.PressAsync("DC");
+        }
+
+        await a.SendKeysAsync("the");
+        await a.PressAsync("Enter");
+        var screen = await b.WaitForScreenAsync(s => s.Contains("(edited) alice: the plan is set"), "the edit on bob's screen");
+        var history = await bob.OkAsync(null, "history", "plans");
+
+        StringAssert.Contains(screen, "alice: teh plan is set", "the original line stays where it was");
+        StringAssert.Contains(history, "alice: the plan is set (edited)");
+        Assert.AreEqual(1, Occurrences(history, "plan is set"), "edited in place, not sent again:\n" + history);
+    }
+
+    [TestMethod]
     public async Task ServerRestart_MidSession_ClientResumesWithoutLosingOrDoublingMessages()
     {
         await using var server = await ChatServerHost.StartAsync();

@@ -61,6 +61,30 @@ public sealed class ChatCliScriptTests
     }
 
     [TestMethod]
+    public async Task EditAndDelete_OwnMessages_HistoryShowsTheNewTextAndTheGap()
+    {
+        await using var server = await ChatServerHost.StartAsync();
+        var cli = new ChatCliProcess($"127.0.0.1:{server.GrpcPort}");
+        await cli.OkAsync("hana-password\n", "register", "hana", "--password-stdin");
+        await cli.OkAsync(null, "create", "ops");
+        await cli.OkAsync(null, "send", "ops", "deploy at 5");
+        await cli.OkAsync(null, "send", "ops", "wrong window");
+
+        var edited = await cli.OkAsync(null, "edit", "ops", "1", "deploy at 6");
+        var fromStdin = await cli.OkAsync("deploy at 7\n", "edit", "ops", "1");
+        var deleted = await cli.OkAsync(null, "delete", "ops", "2");
+        var history = await cli.OkAsync(null, "history", "ops");
+
+        StringAssert.Contains(edited, "Edited #1 in ops.");
+        StringAssert.Contains(fromStdin, "Edited #1 in ops.");
+        StringAssert.Contains(deleted, "Deleted #2 in ops.");
+        StringAssert.Contains(history, "hana: deploy at 7 (edited)");
+        StringAssert.Contains(history, "#2 ");
+        StringAssert.Contains(history, "(deleted)");
+        Assert.DoesNotContain("wrong window", history);
+    }
+
+    [TestMethod]
     public async Task Search_WordsAndPrefix_PrintsOnlyTheMatchingMessages()
     {
         await using var server = await ChatServerHost.StartAsync();

@@ -322,7 +322,7 @@ public sealed class ChatClientTests
         Assert.IsEmpty(cluster[1].Logs.Errors, "a node that leaves gracefully logs no errors: " + string.Join("; ", cluster[1].Logs.Errors));
     }
 
-    private static ChatClient Client(GrpcChannel channel, TestUser user, TimeProvider? time = null, ICursorStore? cursors = null)
+    internal static ChatClient Client(GrpcChannel channel, TestUser user, TimeProvider? time = null, ICursorStore? cursors = null)
     {
         var options = FastReconnects();
         options.TimeProvider = time ?? TimeProvider.System;
@@ -338,7 +338,7 @@ public sealed class ChatClientTests
 
     private static ChatClientOptions FastReconnects() => new() { ReconnectDelay = TimeSpan.FromMilliseconds(50), MaxReconnectDelay = TimeSpan.FromMilliseconds(500) };
 
-    private static async Task<IReadOnlyList<ChatMessage>> History(ChatServerHost server, TestUser user, string room)
+    internal static async Task<IReadOnlyList<ChatMessage>> History(ChatServerHost server, TestUser user, string room)
     {
         var response = await server.Chat.HistoryAsync(new HistoryRequest { Room = room, Limit = 100 }, user.Options()).ResponseAsync.WaitAsync(Timeout);
         return response.Messages;

@@ -11,7 +11,7 @@ namespace ChatService.Api;
 /// chat.v1.AdminService. The role policies (<see cref="ChatAuthentication"/>) read roles from the store
 /// on each call, so a demotion takes effect at once; the operations act as the caller the store knows now.
 /// </summary>
-public sealed class AdminApi(AdminOperations admin, IUserStore users) : AdminService.AdminServiceBase
+public sealed class AdminApi(AdminOperations admin, ChatEngine engine, IUserStore users) : AdminService.AdminServiceBase
 {
     [Authorize(Policy = ChatAuthentication.AdminPolicy)]
     public override Task<BroadcastResponse> Broadcast(BroadcastRequest request, ServerCallContext context) => As(context, Role.Admin, user =>
@@ -28,7 +28,7 @@ public sealed class AdminApi(AdminOperations admin, IUserStore users) : AdminSer
     [Authorize(Policy = ChatAuthentication.ModeratorPolicy)]
     public override Task<DeleteMessageResponse> DeleteMessage(DeleteMessageRequest request, ServerCallContext context) => As(context, Role.Moderator, async user =>
     {
-        await admin.DeleteMessageAsync(user, request.Room, request.Seq).ConfigureAwait(false);
+        await engine.DeleteMessageAsync(user, request).ConfigureAwait(false);
         return new DeleteMessageResponse();
     });
 

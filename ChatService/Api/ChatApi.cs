@@ -54,6 +54,18 @@ public sealed class ChatApi(SessionStream streams, ChatEngine engine, RoomDirect
         return Task.FromResult(new RefreshSessionResponse { TokenRefreshed = new TokenRefreshed { ExpiresAt = Timestamp.FromDateTimeOffset(caller.ExpiresAt) } });
     });
 
+    public override Task<EditMessageResponse> EditMessage(EditMessageRequest request, ServerCallContext context) => AsUser(context, async user =>
+    {
+        var (message, duplicate) = await engine.EditAsync(user, request).ConfigureAwait(false);
+        return new EditMessageResponse { Message = message.ToProto(), Duplicate = duplicate };
+    });
+
+    public override Task<DeleteMessageResponse> DeleteMessage(DeleteMessageRequest request, ServerCallContext context) => AsUser(context, async user =>
+    {
+        await engine.DeleteMessageAsync(user, request).ConfigureAwait(false);
+        return new DeleteMessageResponse();
+    });
+
     public override Task<HistoryResponse> History(HistoryRequest request, ServerCallContext context) => AsUser(context, user => directory.HistoryAsync(user, request));
 
     public override Task<SearchResponse> Search(SearchRequest request, ServerCallContext context) => AsUser(context, user => directory.SearchAsync(user, request));

@@ -19,6 +19,7 @@ public static class ErrorMapping
         ChatErrorCode.AlreadyExists => StatusCode.AlreadyExists,
         ChatErrorCode.PermissionDenied => StatusCode.PermissionDenied,
         ChatErrorCode.FailedPrecondition => StatusCode.FailedPrecondition,
+        ChatErrorCode.Aborted => StatusCode.Aborted,
         ChatErrorCode.ResourceExhausted => StatusCode.ResourceExhausted,
         ChatErrorCode.Unauthenticated => StatusCode.Unauthenticated,
         ChatErrorCode.Unavailable => StatusCode.Unavailable,

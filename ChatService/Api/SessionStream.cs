@@ -3,6 +3,7 @@ using ChatGrpc.Contracts.V1;
 using ChatService.Auth;
 using ChatService.Chat;
 using ChatService.Observability;
+using ChatService.Storage;
 using Google.Protobuf.WellKnownTypes;
 using Grpc.Core;
 using Microsoft.AspNetCore.Http.Features;
@@ -216,6 +217,8 @@ public sealed class SessionStream(
                 ClientFrame.FrameOneofCase.MarkRead => new ServerFrame { ReadMarker = await engine.MarkReadAsync(session, frame.MarkRead).ConfigureAwait(false) },
                 ClientFrame.FrameOneofCase.Ping => new ServerFrame { Pong = new Pong { Nonce = frame.Ping.Nonce, ServerTime = Timestamp.FromDateTimeOffset(time.GetUtcNow()) } },
                 ClientFrame.FrameOneofCase.RefreshToken => await RefreshAsync(session, frame.RefreshToken).ConfigureAwait(false),
+                ClientFrame.FrameOneofCase.EditMessage => ChangeAck(await engine.EditAsync(session.User, frame.EditMessage).ConfigureAwait(false)),
+                ClientFrame.FrameOneofCase.DeleteMessage => ChangeAck(await engine.DeleteMessageAsync(session.User, frame.DeleteMessage).ConfigureAwait(false)),
                 _ => throw ChatException.InvalidArgument("The frame carries no known command; is the client newer than the server?"),
             };
             if (reply is not null)
@@ -234,6 +237,11 @@ public sealed class SessionStream(
             session.Send(Frames.Reply(requestId, new ChatException(ChatErrorCode.Internal, "The server failed to handle this frame.").ToErrorFrame()));
         }
     }
+
+    private static ServerFrame ChangeAck((StoredMessage Message, bool Duplicate) change) => new()
+    {
+        ChangeAck = new ChangeAck { Room = change.Message.RoomId, Seq = change.Message.Seq, Change = change.Duplicate ? 0 : change.Message.Change, Duplicate = change.Duplicate },
+    };
 
     /// <summary>Join queues its own Joined frame (it must precede the replay), so there is nothing more to send.</summary>
     private async Task<ServerFrame?> JoinAsync(Session session, JoinRequest request, string requestId)

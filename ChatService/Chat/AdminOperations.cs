@@ -6,7 +6,7 @@ using Google.Protobuf.WellKnownTypes;
 
 namespace ChatService.Chat;
 
-/// <summary>Operator actions: notifications, kicks, moderation and stats.</summary>
+/// <summary>Operator actions: notifications, kicks, roles and stats (moderators' deletions are <see cref="MessageChanges"/>).</summary>
 public sealed class AdminOperations(
     SessionRegistry sessions,
     IRoomStore roomStore,
@@ -43,18 +43,6 @@ public sealed class AdminOperations(
         SafeText.RequireLabel(reason, ChatLimits.KickReasonLength, "A kick reason");
         var message = reason.Length > 0 ? $"Disconnected by {admin.Name}: {reason}" : $"Disconnected by {admin.Name}.";
         return relay.Kick(user.Id, message);
-    }
-
-    public async Task DeleteMessageAsync(ChatUser moderator, string roomIdText, ulong seq)
-    {
-        var roomId = ChatEngine.RequireRoomId(roomIdText);
-        var deleted = await messages.MarkDeletedAsync(roomId, seq, moderator.Id).ConfigureAwait(false)
-            ?? throw ChatException.NotFound($"Room '{roomId}' has no message {seq}.");
-        var frame = Frames.Durable(new ServerFrame
-        {
-            MessageDeleted = new MessageDeleted { Room = roomId, Seq = seq, Id = deleted.Id, DeletedBy = moderator.Name },
-        });
-        relay.ToRoom(roomId, frame, afterSeq: seq);
     }
 
     public async Task<User> SetRoleAsync(string userName, Role role)

@@ -14,6 +14,8 @@ namespace ChatService.Chat;
 public sealed partial class ChatEngine(
     SessionRegistry sessions,
     RoomMembership membership,
+    MessageChanges changes,
+    RoomRegistry rooms,
     IMessagePipeline pipeline,
     IRoomStore roomStore,
     IMessageStore messages,
@@ -162,16 +164,7 @@ public sealed partial class ChatEngine(
             throw ChatException.InvalidArgument($"client_msg_id is required (a UUID works), at most {options.MaxClientMsgIdLength} characters.");
         }
 
-        if (string.IsNullOrWhiteSpace(request.Text))
-        {
-            throw ChatException.InvalidArgument("A message needs some text.");
-        }
-
-        if (!SafeText.FitsIn(request.Text, options.MaxTextLength))
-        {
-            throw ChatException.InvalidArgument(
-                $"The message is {SafeText.CodePoints(request.Text)} characters (Unicode code points); the limit is {options.MaxTextLength}.");
-        }
+        MessageText.Require(request.Text, options);
 
         Room room;
         if (session is null)
@@ -209,6 +202,21 @@ public sealed partial class ChatEngine(
         }
 
         return message.ToAck(duplicate);
+    }
+
+    /// <summary>An edit by the author, who must still be a member of the room.</summary>
+    public async Task<(StoredMessage Message, bool Duplicate)> EditAsync(ChatUser editor, EditMessageRequest request)
+    {
+        var room = await membership.RequireMemberAsync(editor, RequireRoomId(request.Room)).ConfigureAwait(false);
+        return await changes.EditAsync(editor, room, request).ConfigureAwait(false);
+    }
+
+    /// <summary>A deletion by the author (a member or not) or a moderator.</summary>
+    public async Task<(StoredMessage Message, bool Duplicate)> DeleteMessageAsync(ChatUser user, DeleteMessageRequest request)
+    {
+        var roomId = RequireRoomId(request.Room);
+        var room = await rooms.GetAsync(roomId).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{roomId}' does not exist.");
+        return await changes.DeleteAsync(user, room, request.Seq).ConfigureAwait(false);
     }
 
     public void SetTyping(Session session, SetTypingRequest request)

@@ -10,6 +10,7 @@ public enum ChatErrorCode
     AlreadyExists,
     PermissionDenied,
     FailedPrecondition,
+    Aborted,
     ResourceExhausted,
     Unauthenticated,
     Unavailable,

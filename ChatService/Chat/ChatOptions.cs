@@ -27,6 +27,9 @@ public sealed class ChatOptions
 
     public int HistoryPageMax { get; set; } = 500;
 
+    /// <summary>How long after sending its author may edit a message; zero: always. Deleting has no window.</summary>
+    public TimeSpan EditWindow { get; set; } = TimeSpan.FromHours(24);
+
     public RateLimit SendRate { get; set; } = new(10, 20);
 
     /// <summary>The burst covers rejoining every room at once after a reconnect (see <see cref="MaxRoomsPerConnection"/>).</summary>

@@ -31,6 +31,9 @@ public static class Frames
         SentAt = Timestamp.FromDateTimeOffset(message.SentAt),
         ClientMsgId = message.ClientMsgId,
         Deleted = message.DeletedBy is not null,
+        // A deleted message has no text to have edited; its deletion frame carries no edit time either.
+        EditedAt = message.EditedAt is { } editedAt && message.DeletedBy is null ? Timestamp.FromDateTimeOffset(editedAt) : null,
+        Change = message.Change,
     };
 
     public static SendAck ToAck(this StoredMessage message, bool duplicate) => new()

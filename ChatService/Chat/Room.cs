@@ -8,7 +8,8 @@ namespace ChatService.Chat;
 /// messages fan out one at a time under the room's fan-out lock, so every subscriber sees the stored
 /// order; <see cref="DeliveredSeq"/> is the seam between replay and live for joiners. A durable room
 /// frame names the seq it comes after and waits here until that message has gone out, so a deletion
-/// or a member event never overtakes a message this node is still reading from the store.
+/// or a member event never overtakes a message this node is still reading from the store. Edits and
+/// deletions are numbered per room; <see cref="DeliveredChange"/> lets them out strictly in that order.
 /// </summary>
 public sealed class Room
 {
@@ -18,6 +19,8 @@ public sealed class Room
     private readonly object _fanout = new();
     private readonly SemaphoreSlim _sendTurn = new(1, 1);
     private readonly SemaphoreSlim _deliveryTurn = new(1, 1);
+    private readonly SemaphoreSlim _changeTurn = new(1, 1);
+    private readonly SemaphoreSlim _changeDeliveryTurn = new(1, 1);
     private readonly RoomLane _lane;
     private readonly Queue<HeldFrame> _held = new();
     private RecentRate _activity;
@@ -25,10 +28,12 @@ public sealed class Room
     private int _seqGeneration = -1;
 
     /// <param name="deliveredSeq">The room's newest stored seq when it is loaded: live delivery starts after it.</param>
-    public Room(RoomRecord record, ulong deliveredSeq = 0)
+    /// <param name="deliveredChange">The room's newest change when it is loaded, likewise.</param>
+    public Room(RoomRecord record, ulong deliveredSeq = 0, ulong deliveredChange = 0)
     {
         Record = record;
         DeliveredSeq = deliveredSeq;
+        DeliveredChange = deliveredChange;
         _lane = new RoomLane(this);
     }
 
@@ -38,6 +43,9 @@ public sealed class Room
 
     /// <summary>Newest seq fanned out here.</summary>
     public ulong DeliveredSeq { get; private set; }
+
+    /// <summary>Newest change (edit or deletion) let out here; every lower one went out before it.</summary>
+    public ulong DeliveredChange { get; private set; }
 
     /// <summary>A snapshot: replaced, never changed, when someone subscribes or leaves.</summary>
     public RoomSubscription[] Subscribers { get; private set; } = [];
@@ -74,17 +82,34 @@ public sealed class Room
         return new Turn(_deliveryTurn);
     }
 
+    /// <summary>Waits for the turn to edit or delete one of this room's messages on this node. Dispose to pass it on.</summary>
+    public async Task<IDisposable> TakeChangeTurnAsync()
+    {
+        await _changeTurn.WaitAsync().ConfigureAwait(false);
+        return new Turn(_changeTurn);
+    }
+
+    /// <summary>Waits for the turn to read changes this node missed from the store. Dispose to pass it on.</summary>
+    public async Task<IDisposable> TakeChangeDeliveryTurnAsync()
+    {
+        await _changeDeliveryTurn.WaitAsync().ConfigureAwait(false);
+        return new Turn(_changeDeliveryTurn);
+    }
+
     /// <summary>Whether the user has a subscription here now (a snapshot).</summary>
     public bool HasSubscriber(string userId) => Subscribers.Any(s => s.Session.User.Id == userId);
 
-    /// <summary>Adds a joiner; it buffers live frames until its replay up to the returned watermark is done.</summary>
-    public (bool FirstForUser, ulong Watermark) Subscribe(RoomSubscription subscription)
+    /// <summary>
+    /// Adds a joiner; it buffers live frames until its replay up to the returned watermarks (a seq and a
+    /// change) is done.
+    /// </summary>
+    public (bool FirstForUser, ulong Watermark, ulong ChangeWatermark) Subscribe(RoomSubscription subscription)
     {
         lock (_fanout)
         {
             var first = !HasSubscriber(subscription.Session.User.Id);
             Subscribers = [.. Subscribers, subscription];
-            return (first, DeliveredSeq);
+            return (first, DeliveredSeq, DeliveredChange);
         }
     }
 
@@ -123,6 +148,51 @@ public sealed class Room
         if (!_lane.TryQueueBehind(frame, exceptUserId, afterSeq))
         {
             DeliverDurable(frame, exceptUserId, afterSeq);
+        }
+    }
+
+    /// <summary>
+    /// Lets change <paramref name="change"/> out (behind message <paramref name="afterSeq"/>) if it is the
+    /// next one. True when it went out or had already; false when an earlier change is missing here.
+    /// </summary>
+    public bool TryDeliverChange(ulong change, OutboundFrame frame, ulong afterSeq)
+    {
+        lock (_fanout)
+        {
+            if (change <= DeliveredChange)
+            {
+                return true;
+            }
+
+            if (change != DeliveredChange + 1)
+            {
+                return false;
+            }
+
+            DeliveredChange = change;
+            BroadcastDurable(frame, afterSeq: afterSeq);
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Lets out changes read from the store (ascending, one per message, so numbers may skip), then counts
+    /// every change up to <paramref name="upTo"/> as delivered: the ones not read were superseded.
+    /// </summary>
+    public void DeliverChanges(IEnumerable<(ulong Change, OutboundFrame Frame, ulong AfterSeq)> changes, ulong upTo)
+    {
+        lock (_fanout)
+        {
+            foreach (var (change, frame, afterSeq) in changes)
+            {
+                if (change > DeliveredChange)
+                {
+                    DeliveredChange = change;
+                    BroadcastDurable(frame, afterSeq: afterSeq);
+                }
+            }
+
+            DeliveredChange = Math.Max(DeliveredChange, upTo);
         }
     }
 

@@ -12,6 +12,7 @@ namespace ChatService.Chat;
 public sealed class RoomMembership(
     RoomRegistry rooms,
     IMessagePipeline pipeline,
+    MessageChanges changes,
     IRoomStore roomStore,
     IMessageStore messages,
     PresenceTracker presence,
@@ -40,7 +41,7 @@ public sealed class RoomMembership(
         // On a cluster this node may not have heard of the newest messages yet; a resume must see them.
         await pipeline.CatchUpAsync(room).ConfigureAwait(false);
         var subscription = new RoomSubscription(session, room, options.OutboxCapacity);
-        var (firstForUser, watermark) = room.Subscribe(subscription);
+        var (firstForUser, watermark, changeWatermark) = room.Subscribe(subscription);
 
         session.Rooms[roomId] = subscription;
         bool? tell = null;
@@ -49,8 +50,10 @@ public sealed class RoomMembership(
             // Recorded before the client hears it joined: a stream it then closes on another node must find this one counted.
             tell = firstForUser ? await attendance.RecordAsync(room, session.User, here: true).ConfigureAwait(false) : null;
             var joined = await BuildJoinedAsync(session, room, request, watermark).ConfigureAwait(false);
+            joined.LastChange = changeWatermark;
             session.Send(Frames.Reply(requestId, new ServerFrame { Joined = joined }));
-            if (joined.Resume == ResumeResult.Complete)
+            if (joined.Resume == ResumeResult.Complete
+                && await changes.ReplayAsync(session, room, request.AfterChange, changeWatermark, request.AfterSeq).ConfigureAwait(false))
             {
                 await ReplayAsync(session, room, request.AfterSeq, watermark).ConfigureAwait(false);
             }

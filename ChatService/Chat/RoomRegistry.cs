@@ -38,6 +38,7 @@ public sealed class RoomRegistry(IRoomStore rooms, IMessageStore messages)
 
         // The room counts seqs from the store on its first send, not from here: a commit may fail in between.
         var last = await messages.LastSeqAsync(roomId).ConfigureAwait(false);
-        return new Room(record, last);
+        var lastChange = await messages.LastChangeAsync(roomId).ConfigureAwait(false);
+        return new Room(record, last, lastChange);
     }
 }

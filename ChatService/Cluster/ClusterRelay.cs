@@ -33,6 +33,10 @@ public sealed class ClusterRelay(IClusterBus bus, RoomRegistry rooms, SessionReg
         bus.Publish(new RoomFrame(roomId, frame.Payload, frame.Durable, exceptUserId, frame.Durable ? afterSeq : 0));
     }
 
+    /// <summary>Tells the other nodes of room change <paramref name="change"/>; each lets it out in the room's change order.</summary>
+    public void PublishChange(string roomId, ulong change, OutboundFrame frame, ulong afterSeq) =>
+        bus.Publish(new RoomFrame(roomId, frame.Payload, Durable: true, ExceptUserId: null, afterSeq, change));
+
     /// <summary>A durable frame for a user's sessions (every session when <paramref name="userId"/> is null); returns how many were on this node.</summary>
     public int ToUser(string? userId, OutboundFrame frame, string? exceptSessionId = null)
     {

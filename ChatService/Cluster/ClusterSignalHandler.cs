@@ -9,6 +9,7 @@ internal sealed class ClusterSignalHandler(
     RoomRegistry rooms,
     ClusterRelay relay,
     RoomFeed feed,
+    MessageChanges changes,
     PresenceTracker presence,
     RoomDirectory directory,
     ClusterHealing healing,
@@ -39,7 +40,15 @@ internal sealed class ClusterSignalHandler(
                 Observe(feed.AdvanceAsync(room, advanced.Seq), signal);
                 break;
             case RoomFrame frame when rooms.TryGetLoaded(frame.RoomId) is { } room:
-                ClusterRelay.DeliverToRoom(room, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId, frame.AfterSeq);
+                if (frame.Change > 0)
+                {
+                    Observe(changes.DeliverAsync(room, frame.Change, new OutboundFrame(frame.Frame, Durable: true), frame.AfterSeq), signal);
+                }
+                else
+                {
+                    ClusterRelay.DeliverToRoom(room, new OutboundFrame(frame.Frame, frame.Durable), frame.ExceptUserId, frame.AfterSeq);
+                }
+
                 if (room.DeliveredSeq < frame.AfterSeq)
                 {
                     // The frame waits for that message; read it now rather than trust its own signal to arrive.

@@ -15,8 +15,9 @@ public sealed record RoomAdvanced(string RoomId, ulong Seq) : ClusterSignal;
 /// <summary>
 /// A serialized ServerFrame for the room's local subscribers (typing, member events, deletions). A durable
 /// one goes out after message <paramref name="AfterSeq"/> on every node (0 from nodes that predate it).
+/// An edit or deletion carries its room <paramref name="Change"/> number and goes out in that order.
 /// </summary>
-public sealed record RoomFrame(string RoomId, byte[] Frame, bool Durable, string? ExceptUserId, ulong AfterSeq = 0) : ClusterSignal;
+public sealed record RoomFrame(string RoomId, byte[] Frame, bool Durable, string? ExceptUserId, ulong AfterSeq = 0, ulong Change = 0) : ClusterSignal;
 
 /// <summary>A serialized ServerFrame for one user's sessions, or for every session when <paramref name="UserId"/> is null.</summary>
 public sealed record UserFrame(string? UserId, byte[] Frame, string? ExceptSessionId) : ClusterSignal;

@@ -45,6 +45,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<TypingTracker>();
         services.AddSingleton<RoomMembership>();
+        services.AddSingleton<MessageChanges>();
         services.AddSingleton<ChatEngine>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AdminOperations>();

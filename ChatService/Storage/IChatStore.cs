@@ -84,7 +84,21 @@ public interface IMessageStore
     /// <summary>Messages with afterSeq &lt; seq &lt; beforeSeq (0 = no upper bound); the newest ones when newestFirst, returned oldest first.</summary>
     Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default);
 
-    Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default);
+    /// <summary>
+    /// Records an edit or a deletion of message <paramref name="seq"/> as the room's next change (numbered
+    /// 1, 2, 3, ... per room with no gaps), if the message still shows <paramref name="expectedChange"/>.
+    /// Returns the message as stored now, or null (nothing written) if it does not exist or changed meanwhile.
+    /// </summary>
+    Task<StoredMessage?> ChangeAsync(string roomId, ulong seq, ulong expectedChange, MessageChange change, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Messages whose latest change is in (afterChange, upToChange], oldest change first, and with seq at
+    /// most <paramref name="maxSeq"/> unless it is 0. A message changed twice appears once, as it is now.
+    /// </summary>
+    Task<IReadOnlyList<StoredMessage>> ReadChangesAsync(string roomId, ulong afterChange, ulong upToChange, ulong maxSeq, int limit, CancellationToken cancellationToken = default);
+
+    /// <summary>The room's newest change number; 0 before any.</summary>
+    Task<ulong> LastChangeAsync(string roomId, CancellationToken cancellationToken = default);
 
     Task<long> CountAsync(CancellationToken cancellationToken = default);
 

@@ -79,24 +79,50 @@ public sealed class InMemoryMessageStore(StorageOptions options) : IGroupCommitL
         }
     }
 
-    public Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default)
+    public Task<StoredMessage?> ChangeAsync(string roomId, ulong seq, ulong expectedChange, MessageChange change, CancellationToken cancellationToken = default)
     {
         lock (_gate)
         {
-            if (!_rooms.TryGetValue(roomId, out var log))
+            var index = _rooms.TryGetValue(roomId, out var log) ? log.Messages.FindIndex(m => m.Seq == seq) : -1;
+            if (index < 0 || log!.Messages[index].Change != expectedChange)
             {
                 return Task.FromResult<StoredMessage?>(null);
             }
 
-            var index = log.Messages.FindIndex(m => m.Seq == seq);
-            if (index < 0)
+            var current = log.Messages[index];
+            var changed = current with
             {
-                return Task.FromResult<StoredMessage?>(null);
-            }
+                Text = change.Text,
+                DeletedBy = change.DeletedBy ?? current.DeletedBy,
+                EditedAt = change.EditedAt ?? current.EditedAt,
+                EditId = change.EditId ?? current.EditId,
+                Change = ++log.LastChange,
+            };
+            log.Messages[index] = changed;
+            return Task.FromResult<StoredMessage?>(changed);
+        }
+    }
 
-            var deleted = log.Messages[index] with { Text = "", DeletedBy = deletedBy };
-            log.Messages[index] = deleted;
-            return Task.FromResult<StoredMessage?>(deleted);
+    public Task<IReadOnlyList<StoredMessage>> ReadChangesAsync(string roomId, ulong afterChange, ulong upToChange, ulong maxSeq, int limit, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            IReadOnlyList<StoredMessage> changed = _rooms.TryGetValue(roomId, out var log)
+                ? log.Messages
+                    .Where(m => m.Change > afterChange && m.Change <= upToChange && (maxSeq == 0 || m.Seq <= maxSeq))
+                    .OrderBy(m => m.Change)
+                    .Take(limit)
+                    .ToList()
+                : [];
+            return Task.FromResult(changed);
+        }
+    }
+
+    public Task<ulong> LastChangeAsync(string roomId, CancellationToken cancellationToken = default)
+    {
+        lock (_gate)
+        {
+            return Task.FromResult(_rooms.TryGetValue(roomId, out var log) ? log.LastChange : 0UL);
         }
     }
 
@@ -109,5 +135,7 @@ public sealed class InMemoryMessageStore(StorageOptions options) : IGroupCommitL
         public List<StoredMessage> Messages { get; } = [];
 
         public ulong LastSeq { get; set; }
+
+        public ulong LastChange { get; set; }
     }
 }

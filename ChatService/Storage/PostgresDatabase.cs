@@ -217,5 +217,13 @@ internal static class PostgresSchema
         ALTER TABLE messages ADD COLUMN search tsvector GENERATED ALWAYS AS (to_tsvector('simple', text)) STORED;
         CREATE INDEX messages_search ON messages USING GIN (search);
         """,
+        // Edits and deletions numbered per room, as in the SQLite schema's fifth version.
+        """
+        ALTER TABLE messages ADD COLUMN edited_at bigint;
+        ALTER TABLE messages ADD COLUMN change_no bigint NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN edit_id text;
+        CREATE INDEX messages_by_change ON messages (room_id, change_no) WHERE change_no > 0;
+        CREATE TABLE room_changes (room_id text PRIMARY KEY, last_change bigint NOT NULL);
+        """,
     ];
 }

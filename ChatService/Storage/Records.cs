@@ -19,6 +19,20 @@ public sealed record StoredMessage(
     string ClientMsgId,
     string Text,
     DateTimeOffset SentAt,
-    string? DeletedBy);
+    string? DeletedBy,
+    DateTimeOffset? EditedAt = null,
+    ulong Change = 0,
+    string? EditId = null);
+
+/// <summary>
+/// What an edit or a deletion writes: the new text (empty for a deletion), who deleted it, when it was
+/// edited and the edit's idempotency key. Null fields keep what is stored.
+/// </summary>
+public sealed record MessageChange(string Text, string? DeletedBy, DateTimeOffset? EditedAt, string? EditId)
+{
+    public static MessageChange Edit(string text, DateTimeOffset at, string? editId) => new(text, null, at, editId);
+
+    public static MessageChange Delete(string deletedBy) => new("", deletedBy, null, null);
+}
 
 public sealed class DuplicateException(string message) : Exception(message);

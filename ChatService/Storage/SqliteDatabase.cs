@@ -253,5 +253,14 @@ internal static class SchemaMigrations
             DELETE FROM message_search_ids WHERE room_id = old.room_id AND seq = old.seq;
         END;
         """,
+        // Edits and deletions: each is its room's next change (room_changes counts them), and a message
+        // records the latest change that touched it, so a resume can ask for the changes it missed.
+        """
+        ALTER TABLE messages ADD COLUMN edited_at INTEGER;
+        ALTER TABLE messages ADD COLUMN change_no INTEGER NOT NULL DEFAULT 0;
+        ALTER TABLE messages ADD COLUMN edit_id TEXT;
+        CREATE INDEX messages_by_change ON messages(room_id, change_no) WHERE change_no > 0;
+        CREATE TABLE room_changes (room_id TEXT PRIMARY KEY, last_change INTEGER NOT NULL) WITHOUT ROWID;
+        """,
     ];
 }

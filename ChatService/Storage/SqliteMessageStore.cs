@@ -66,11 +66,16 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
     public Task<IReadOnlyList<StoredMessage>> ReadAsync(string roomId, ulong afterSeq, ulong beforeSeq, int limit, bool newest, CancellationToken cancellationToken = default) =>
         _queries.ReadAsync(roomId, afterSeq, beforeSeq, limit, newest, cancellationToken);
 
-    public async Task<StoredMessage?> MarkDeletedAsync(string roomId, ulong seq, string deletedBy, CancellationToken cancellationToken = default)
+    public async Task<StoredMessage?> ChangeAsync(string roomId, ulong seq, ulong expectedChange, MessageChange change, CancellationToken cancellationToken = default)
     {
         await FlushAsync().ConfigureAwait(false);
-        return await _queries.MarkDeletedAsync(roomId, seq, deletedBy, cancellationToken).ConfigureAwait(false);
+        return await _queries.ChangeAsync(roomId, seq, expectedChange, change, cancellationToken).ConfigureAwait(false);
     }
+
+    public async Task<IReadOnlyList<StoredMessage>> ReadChangesAsync(string roomId, ulong afterChange, ulong upToChange, ulong maxSeq, int limit, CancellationToken cancellationToken = default) =>
+        await _queries.ReadChangesAsync(roomId, afterChange, upToChange, maxSeq, limit, cancellationToken).ConfigureAwait(false);
+
+    public Task<ulong> LastChangeAsync(string roomId, CancellationToken cancellationToken = default) => _queries.LastChangeAsync(roomId, cancellationToken);
 
     public Task<long> CountAsync(CancellationToken cancellationToken = default) => _queries.CountAsync(cancellationToken);
 

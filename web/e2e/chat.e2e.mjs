@@ -327,6 +327,56 @@ const scenarios = [
     }
   }],
 
+  ["edit and delete: the other page follows, also across a drop", async () => {
+    const { alice, bob, bobContext } = ctx;
+    await openRoom(alice, room);
+    await openRoom(bob, room);
+    await send(alice, "meeting at 3pm tmorrow");
+    await send(alice, "this one goes away");
+    await seesMessage(bob, "bob", "this one goes away");
+    const seqOf = (body) => alice.$$eval("#messages li.msg[data-seq]", (els, t) => els.find((e) => e.querySelector(".text")?.textContent === t)?.dataset.seq, body);
+    const meeting = await seqOf("meeting at 3pm tmorrow");
+    const doomed = await seqOf("this one goes away");
+
+    // The up arrow on an empty box edits the newest own message; the Edit button any own one.
+    await alice.fill("#composer-text", "");
+    await alice.press("#composer-text", "ArrowUp");
+    await until(alice, "the up arrow puts the last message into the box", () => document.querySelector("#composer-text").value === "this one goes away"
+      && document.querySelector("#edit-note")?.textContent.startsWith("Editing message #"));
+    await alice.press("#composer-text", "Escape");
+    await until(alice, "escape leaves edit mode", () => document.querySelector("#edit-note").hidden && document.querySelector("#composer-text").value === "");
+    await alice.hover(`#messages li.msg[data-seq="${meeting}"]`);
+    await alice.click(`#messages li.msg[data-seq="${meeting}"] button:has-text('Edit')`);
+    await until(alice, "the edit button fills the box", (t) => document.querySelector("#composer-text").value === t, "meeting at 3pm tmorrow");
+    await alice.fill("#composer-text", "meeting at 3pm tomorrow");
+    await alice.press("#composer-text", "Enter");
+    await until(bob, "bob sees the edit in place, marked", (s) => {
+      const li = document.querySelector(`#messages li.msg[data-seq="${s}"]`);
+      return li?.querySelector(".text")?.textContent === "meeting at 3pm tomorrow" && li.querySelector(".edited");
+    }, meeting);
+
+    // Changed while bob is away: his page gets them on resume.
+    await bobContext.setOffline(true);
+    await until(bob, "bob's page shows it is reconnecting", () => document.querySelector("#connection")?.dataset.state === "reconnecting");
+    await alice.hover(`#messages li.msg[data-seq="${meeting}"]`);
+    await alice.click(`#messages li.msg[data-seq="${meeting}"] button:has-text('Edit')`);
+    await until(alice, "the edit button fills the box again", (t) => document.querySelector("#composer-text").value === t, "meeting at 3pm tomorrow");
+    await alice.fill("#composer-text", "meeting at 4pm tomorrow");
+    await alice.press("#composer-text", "Enter");
+    await alice.hover(`#messages li.msg[data-seq="${doomed}"]`);
+    await alice.click(`#messages li.msg[data-seq="${doomed}"] button:has-text('Delete')`);
+    await until(alice, "alice sees her message deleted", (s) => document.querySelector(`#messages li.msg[data-seq="${s}"] .text.deleted`), doomed);
+    await bobContext.setOffline(false);
+    await isOnline(bob, "bob");
+    await until(bob, "bob sees the edit made while he was away", (s) => document.querySelector(`#messages li.msg[data-seq="${s}"] .text`)?.textContent === "meeting at 4pm tomorrow", meeting);
+    await until(bob, "bob sees the deletion made while he was away", (s) => document.querySelector(`#messages li.msg[data-seq="${s}"] .text.deleted`), doomed);
+    for (const [who, page] of [["alice", alice], ["bob", bob]]) {
+      const texts = await messageTexts(page);
+      if (texts.some((t) => t.includes("tmorrow") || t === "this one goes away")) throw new Error(`${who} still shows an old text`);
+      await checkGapless(page, who);
+    }
+  }],
+
   ["server restart: pages resume with nothing lost or doubled", async ({ server }) => {
     const { alice, bob } = ctx;
     await openRoom(alice, room);

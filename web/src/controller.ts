@@ -1,5 +1,6 @@
 // What the page can do, in one place: sign in and out, pick, join, create and open rooms, send,
-// type, read, page back through history, broadcast. Views call these; they never call the API.
+// edit and delete, type, read, page back through history, broadcast. Views call these; they never
+// call the API.
 import { Auth, ChatSession, ChatStore, Code, createApi, errorCode, errorText, Outbox, RoomKind, type Api, type Room } from "@chatgrpc/client";
 import { Dashboard } from "./dashboard";
 
@@ -19,6 +20,8 @@ export class Controller {
   private markReadTimer: ReturnType<typeof setTimeout> | undefined;
   private unreadShown: Room | null = null;
   signInError = "";
+  /** The message the composer is editing instead of sending a new one. */
+  editing: { room: string; seq: bigint; text: string } | null = null;
 
   constructor() {
     this.api = createApi(() => this.auth.accessToken);
@@ -125,6 +128,45 @@ export class Controller {
     if (!roomId || !this.outbox || text.trim() === "") return;
     this.typingSentAt = 0; // the server clears typing on send
     this.outbox.submit(roomId, text);
+  }
+
+  /** Puts one of our messages (the newest when none is named) into the composer to edit it. */
+  beginEdit(seq?: bigint): boolean {
+    const roomId = this.store.activeRoom;
+    if (!roomId) return false;
+    const message = seq === undefined
+      ? this.store.lastOwnMessage(roomId)
+      : this.store.rooms.get(roomId)?.messages.find((m) => m.seq === seq && m.senderId === this.store.me?.id && !m.deleted);
+    if (!message) return false;
+    this.editing = { room: roomId, seq: message.seq, text: message.text };
+    this.store.changed();
+    return true;
+  }
+
+  cancelEdit(): void {
+    this.editing = null;
+    this.store.changed();
+  }
+
+  /** Saves the edit in progress; the room's message_edited frame updates the view. */
+  async saveEdit(text: string): Promise<void> {
+    const editing = this.editing;
+    this.editing = null;
+    this.store.changed();
+    if (!editing || text.trim() === "" || text === editing.text) return;
+    try {
+      await this.api.chat.editMessage({ room: editing.room, seq: editing.seq, text, clientEditId: crypto.randomUUID() });
+    } catch (error) {
+      this.store.toast("error", "Could not edit the message", errorText(error));
+    }
+  }
+
+  async deleteMessage(room: string, seq: bigint): Promise<void> {
+    try {
+      await this.api.chat.deleteMessage({ room, seq });
+    } catch (error) {
+      this.store.toast("error", "Could not delete the message", errorText(error));
+    }
   }
 
   retrySend(clientMsgId: string): void {

@@ -89,6 +89,7 @@ export class ChatSession {
       room: roomId,
       afterSeq: resume ? BigInt(room.seenSeq) : 0n,
       storeEpoch: resume ? room.epoch : "",
+      afterChange: resume ? BigInt(room.seenChange) : 0n,
     });
   }
 
@@ -194,7 +195,10 @@ export class ChatSession {
         break;
       }
       case "messageDeleted":
-        this.store.applyDeleted(f.value.room, Number(f.value.seq));
+        this.store.applyDeleted(f.value.room, Number(f.value.seq), Number(f.value.change));
+        break;
+      case "messageEdited":
+        if (f.value.message) this.store.applyEdited(f.value.message);
         break;
       case "roomAdded":
         this.events.roomsChanged(); // someone made us a member (a new DM or private room)

@@ -22,6 +22,8 @@ export interface Room {
   messages: ChatMessage[];
   /** Resume point: every message up to it has been received. */
   seenSeq: number;
+  /** Resume point for edits and deletions: the newest change received (they come in change order). */
+  seenChange: number;
   hasOlder: boolean;
   loadingOlder: boolean;
   /** Room members by user id. */
@@ -123,7 +125,7 @@ export class ChatStore {
     if (!room) {
       room = {
         id: summary.id, title: summary.title, kind: summary.kind, isMember: summary.isMember,
-        lastSeq: 0, readSeq: 0, joined: false, epoch: "", messages: [], seenSeq: 0,
+        lastSeq: 0, readSeq: 0, joined: false, epoch: "", messages: [], seenSeq: 0, seenChange: 0,
         hasOlder: false, loadingOlder: false, members: new Map(), typing: new Map(),
       };
       this.rooms.set(summary.id, room);
@@ -159,6 +161,7 @@ export class ChatStore {
       // Fresh join or reset: what we held (if anything) is replaced by the recent history.
       room.messages = joined.history.slice();
       room.seenSeq = lastSeq;
+      room.seenChange = Number(joined.lastChange);
       room.lastSeq = lastSeq;
       room.readSeq = Number(joined.room.readSeq);
       room.hasOlder = room.messages.length > 0 ? Number(room.messages[0]!.seq) > 1 : lastSeq > 0;
@@ -209,12 +212,39 @@ export class ChatStore {
     this.changed();
   }
 
-  applyDeleted(roomId: string, seq: number): void {
-    const message = this.rooms.get(roomId)?.messages.find((m) => Number(m.seq) === seq);
-    if (!message) return;
+  /** A message_edited frame: the message as it is now, applied only over an older state of it. */
+  applyEdited(edited: ChatMessage): void {
+    const room = this.rooms.get(edited.room);
+    if (!room) return;
+    const change = Number(edited.change);
+    room.seenChange = Math.max(room.seenChange, change);
+    const index = room.messages.findIndex((m) => m.seq === edited.seq);
+    if (index < 0 || Number(room.messages[index]!.change) >= change) return;
+    room.messages[index] = edited;
+    this.changed();
+  }
+
+  applyDeleted(roomId: string, seq: number, change: number): void {
+    const room = this.rooms.get(roomId);
+    if (!room) return;
+    room.seenChange = Math.max(room.seenChange, change);
+    const message = room.messages.find((m) => Number(m.seq) === seq);
+    if (!message || (change > 0 && Number(message.change) >= change)) return;
     message.deleted = true;
     message.text = "";
+    message.editedAt = undefined;
+    message.change = BigInt(change);
     this.changed();
+  }
+
+  /** The user's newest message in a room that can still be edited (the up arrow's target). */
+  lastOwnMessage(roomId: string): ChatMessage | undefined {
+    const messages = this.rooms.get(roomId)?.messages ?? [];
+    for (let i = messages.length - 1; i >= 0; i--) {
+      const message = messages[i]!;
+      if (message.senderId === this.me?.id && !message.deleted) return message;
+    }
+    return undefined;
   }
 
   applyReadMarker(roomId: string, seq: number): void {

@@ -1,4 +1,5 @@
 // The message box: Enter sends, Shift+Enter starts a new line; typing is reported while text is entered.
+// On an empty box the up arrow edits our last message (Enter saves, Escape cancels), as chat apps do.
 import { codePoints } from "@chatgrpc/client";
 import type { Controller } from "../controller";
 import { h } from "./dom";
@@ -8,8 +9,10 @@ export function composerView(controller: Controller): View & { focus(): void } {
   const { store } = controller;
   const text = h("textarea", { id: "composer-text", name: "text", rows: 2, placeholder: "Write a message…", autocomplete: "off" });
   const send = h("button", { type: "submit", class: "send" }, "Send");
+  const editNote = h("p", { class: "edit-note", id: "edit-note", hidden: true });
   const form = h("form", { class: "composer", "aria-label": "Send a message" },
-    h("label", { for: "composer-text", class: "sr-only" }, "Message"), text, send);
+    editNote, h("label", { for: "composer-text", class: "sr-only" }, "Message"), text, send);
+  let shownEdit: object | null = null;
 
   const submit = (): void => {
     if (text.value.trim() === "") return;
@@ -19,7 +22,8 @@ export function composerView(controller: Controller): View & { focus(): void } {
       store.toast("error", "Message too long", `It is ${length} characters; the limit is ${store.limits.maxTextLength}.`);
       return;
     }
-    controller.send(text.value);
+    if (controller.editing) void controller.saveEdit(text.value);
+    else controller.send(text.value);
     text.value = "";
   };
   form.addEventListener("submit", (e) => (e.preventDefault(), submit()));
@@ -27,6 +31,12 @@ export function composerView(controller: Controller): View & { focus(): void } {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
       submit();
+    } else if (e.key === "ArrowUp" && text.value === "" && !controller.editing && controller.beginEdit()) {
+      e.preventDefault();
+    } else if (e.key === "Escape" && controller.editing) {
+      e.preventDefault();
+      text.value = "";
+      controller.cancelEdit();
     }
   });
   text.addEventListener("input", () => controller.typing(text.value.trim() !== ""));
@@ -38,6 +48,20 @@ export function composerView(controller: Controller): View & { focus(): void } {
     update() {
       const room = store.activeRoom ? store.rooms.get(store.activeRoom) : undefined;
       form.hidden = room === undefined;
+      const editing = controller.editing;
+      if (editing !== shownEdit) {
+        // Entering edit mode fills the box once; what the user then types is theirs.
+        shownEdit = editing;
+        if (editing) {
+          text.value = editing.text;
+          text.focus();
+          text.setSelectionRange(text.value.length, text.value.length);
+        }
+      }
+      form.classList.toggle("editing", editing !== null);
+      editNote.hidden = editing === null;
+      editNote.textContent = editing ? `Editing message #${editing.seq} — Enter saves, Esc cancels` : "";
+      send.textContent = editing ? "Save" : "Send";
     },
   };
 }

@@ -31,7 +31,7 @@ export function messagesView(controller: Controller): View {
             room?.loadingOlder ? "Loading…" : "Load older messages"));
       }
       case "message":
-        return messageItem(item.message, item.message.senderId === store.me?.id);
+        return messageItem(item.message, item.message.senderId === store.me?.id, controller);
       case "pending":
         return pendingItem(item.pending, controller);
     }
@@ -81,17 +81,24 @@ function itemKey(item: Item): string {
 function itemSignature(item: Item, loadingOlder: boolean): string {
   switch (item.kind) {
     case "older": return String(loadingOlder);
-    case "message": return item.message.deleted ? "deleted" : "";
+    case "message": return `${item.message.deleted ? "deleted" : ""}|${item.message.change}`;
     case "pending": return `${item.pending.status}|${item.pending.error ?? ""}`;
   }
 }
 
-function messageItem(message: ChatMessage, mine: boolean): HTMLElement {
+function messageItem(message: ChatMessage, mine: boolean, controller: Controller): HTMLElement {
   const sent = message.sentAt ? timestampDate(message.sentAt) : undefined;
+  const edited = message.editedAt ? timestampDate(message.editedAt) : undefined;
   return h("li", { class: mine ? "msg mine" : "msg", "data-seq": String(message.seq) },
     h("div", { class: "meta" },
       h("span", { class: "sender" }, message.senderName),
       sent ? h("time", { datetime: sent.toISOString() }, timeFormat.format(sent)) : null,
+      edited ? h("span", { class: "edited", title: `Edited ${edited.toLocaleString()}` }, "(edited)") : null,
+      mine && !message.deleted
+        ? h("span", { class: "actions" },
+            h("button", { type: "button", class: "link", "aria-label": `Edit message ${message.seq}`, onclick: () => controller.beginEdit(message.seq) }, "Edit"),
+            h("button", { type: "button", class: "link", "aria-label": `Delete message ${message.seq}`, onclick: () => void controller.deleteMessage(message.room, message.seq) }, "Delete"))
+        : null,
     ),
     message.deleted
       ? h("p", { class: "text deleted" }, "This message was deleted.")
