@@ -150,9 +150,12 @@ public sealed partial class ChatClient : IAsyncDisposable
     /// reconnect; it is re-sent with the same client_msg_id until acknowledged, and a rate-limit refusal
     /// is retried after the server's retry_after. Cancelling stops the wait, not the send.
     /// </summary>
-    public Task<SendAck> SendAsync(string room, string text, CancellationToken cancellationToken = default)
+    public Task<SendAck> SendAsync(string room, string text, CancellationToken cancellationToken = default) => SendAsync(room, text, replyTo: 0, cancellationToken);
+
+    /// <summary>As <see cref="SendAsync(string, string, CancellationToken)"/>, answering message <paramref name="replyTo"/> of the room (0: none).</summary>
+    public Task<SendAck> SendAsync(string room, string text, ulong replyTo, CancellationToken cancellationToken = default)
     {
-        var send = new PendingSend(new SendRequest { Room = room, Text = text, ClientMsgId = Guid.NewGuid().ToString("N") });
+        var send = new PendingSend(new SendRequest { Room = room, Text = text, ClientMsgId = Guid.NewGuid().ToString("N"), ReplyTo = replyTo });
         lock (_gate)
         {
             _pending.Add(send);

@@ -9,7 +9,10 @@ internal static class Output
     private static readonly JsonFormatter Json = new(JsonFormatter.Settings.Default.WithFormatDefaultValues(true));
 
     public static string Line(ChatMessage message) =>
-        $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : Visible.Text(message.Text))}{(message.EditedAt is null ? "" : " (edited)")}";
+        (message.ReplyTo is { } quoted ? $"  ╭ {Quoted(quoted)}{Environment.NewLine}" : "") + $"#{message.Seq} {message.SentAt.ToDateTimeOffset().ToLocalTime():HH:mm} {message.SenderName}: {(message.Deleted ? "(deleted)" : Visible.Text(message.Text))}{(message.EditedAt is null ? "" : " (edited)")}";
+
+    /// <summary>A replied-to message in one line: "#3 alice: the text", or that it was deleted.</summary>
+    public static string Quoted(Quote quoted) => $"#{quoted.Seq} {quoted.SenderName}: {(quoted.Deleted ? "(deleted)" : Visible.Text(quoted.Text))}";
 
     public static string ToJson(IMessage message) => Json.Format(message);
 

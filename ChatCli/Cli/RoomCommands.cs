@@ -66,14 +66,15 @@ internal static class RoomCommands
         root.Subcommands.Add(join);
 
         var text = new Argument<string?>("text") { Description = "Message text; read from stdin when omitted", Arity = ArgumentArity.ZeroOrOne };
-        var send = new Command("send", "Send a message to a room") { roomArgument, text };
+        var replyTo = new Option<ulong>("--reply-to") { Description = "The seq of the message this one answers" };
+        var send = new Command("send", "Send a message to a room") { roomArgument, text, replyTo };
         send.SetAction((result, token) => CommandLine.Run(result, token, async (access, ct) =>
         {
             var room = result.GetRequiredValue(roomArgument);
             var body = result.GetValue(text) ?? (await Console.In.ReadToEndAsync(ct)).TrimEnd('\r', '\n');
             await using var stream = await OneShotStream.OpenAsync(access, ct);
             await stream.JoinAsync(room, ct);
-            var ack = await stream.SendAsync(room, body, ct);
+            var ack = await stream.SendAsync(room, body, result.GetValue(replyTo), ct);
             Console.WriteLine($"Sent #{ack.Seq} to {room}.");
             return ExitCodes.Ok;
         }));
@@ -189,8 +190,8 @@ internal sealed class OneShotStream : IAsyncDisposable
     public async Task<Joined> JoinAsync(string room, CancellationToken cancellationToken) =>
         (await AskAsync(new ClientFrame { Join = new JoinRequest { Room = room } }, cancellationToken)).Joined;
 
-    public async Task<SendAck> SendAsync(string room, string text, CancellationToken cancellationToken) =>
-        (await AskAsync(new ClientFrame { Send = new SendRequest { Room = room, Text = text, ClientMsgId = Guid.NewGuid().ToString("N") } }, cancellationToken)).SendAck;
+    public async Task<SendAck> SendAsync(string room, string text, ulong replyTo, CancellationToken cancellationToken) =>
+        (await AskAsync(new ClientFrame { Send = new SendRequest { Room = room, Text = text, ClientMsgId = Guid.NewGuid().ToString("N"), ReplyTo = replyTo } }, cancellationToken)).SendAck;
 
     public async ValueTask DisposeAsync()
     {

@@ -9,7 +9,7 @@ internal sealed partial class InteractiveChat
 {
     private static readonly string[] Commands =
     [
-        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/edit", "/delete", "/status", "/read", "/quit", "/help",
+        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/reply", "/edit", "/delete", "/status", "/read", "/quit", "/help",
         "/broadcast", "/notify", "/kick", "/stats",
     ];
 
@@ -159,7 +159,7 @@ internal sealed partial class InteractiveChat
                 return false;
             case "/help":
                 _screen.WriteLine("/join <room>  /leave  /rooms  /create <room> [private]  /who  /dm <user>  /history [n]");
-                _screen.WriteLine("/me <action>  /edit <text> (or the up arrow)  /delete [seq]  /status online|away|busy [text]  /read  /quit");
+                _screen.WriteLine("/me <action>  /reply [#seq] <text>  /edit <text> (or the up arrow)  /delete [seq]  /status online|away|busy [text]  /read  /quit");
                 _screen.WriteLine("admins: /broadcast <text>  /notify <user> <text>  /kick <user> [reason]  /stats");
                 break;
             case "/join" when first.Length > 0:
@@ -192,6 +192,22 @@ internal sealed partial class InteractiveChat
             case "/dm" when first.Length > 0:
                 var direct = await access.Chat.OpenDirectAsync(new OpenDirectRequest { UserName = first }, options);
                 SwitchTo(direct.Room.Id);
+                break;
+            case "/reply" when _room is not null && first.Length > 0:
+                // "/reply #12 text" answers message 12; "/reply text" the newest message from someone else.
+                var named = first.StartsWith('#') && ulong.TryParse(first[1..], out var seqNamed) ? seqNamed : 0;
+                var answered = named > 0 ? named : _lastOthers.GetValueOrDefault(_room)?.Seq ?? 0;
+                var reply = (named > 0 ? rest : first + " " + rest).Trim();
+                if (answered == 0 || reply.Length == 0)
+                {
+                    _screen.WriteLine(_screen.Colored("! /reply [#seq] <text>: nothing to answer yet in this room, or no text.", 31));
+                }
+                else
+                {
+                    _typingSentAt = default;
+                    Background.Forget(_session.SendAsync(_room, reply, answered));
+                }
+
                 break;
             case "/edit" when _room is not null && first.Length > 0:
                 if (_lastOwn.TryGetValue(_room, out var last))

@@ -17,6 +17,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
     private readonly Dictionary<string, HashSet<string>> _typing = new();
     private readonly Dictionary<string, int> _unread = new();
     private readonly Dictionary<string, ChatMessage> _lastOwn = new();
+    private readonly Dictionary<string, ChatMessage> _lastOthers = new();
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
     private ChatClient _session = null!;
     private Terminal _screen = null!;
@@ -240,10 +241,20 @@ internal sealed partial class InteractiveChat(ServerAccess access)
     private void ShowMessage(ChatMessage message)
     {
         RememberOwn(message);
+        if (message.SenderId != _session.User?.Id && !message.Deleted)
+        {
+            _lastOthers[message.Room] = message;
+        }
+
         if (message.Room != _room)
         {
             _unread[message.Room] = _unread.GetValueOrDefault(message.Room) + 1;
             return;
+        }
+
+        if (message.ReplyTo is { } quoted)
+        {
+            _screen.WriteLine(_screen.Dim($"  ╭ {Output.Quoted(quoted)}"));
         }
 
         var time = message.SentAt.ToDateTimeOffset().ToLocalTime().ToString("HH:mm");

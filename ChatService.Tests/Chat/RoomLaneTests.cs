@@ -34,8 +34,8 @@ public sealed class RoomLaneTests
         var smallReader = Subscribe(small, fixture.Metrics);
 
         using var holder = HoldFanoutLock(big);
-        var bigSend = fixture.Pipeline.AppendAsync(big, Alice, "c1", "to the big room", _ => { });
-        var smallSend = fixture.Pipeline.AppendAsync(small, Alice, "c2", "to the small room", _ => { });
+        var bigSend = fixture.Pipeline.AppendAsync(big, Alice, "c1", "to the big room", null, _ => { });
+        var smallSend = fixture.Pipeline.AppendAsync(small, Alice, "c2", "to the small room", null, _ => { });
 
         var (smallMessage, duplicate) = await smallSend.WaitAsync(Timeout);
         Assert.IsFalse(duplicate);
@@ -59,7 +59,7 @@ public sealed class RoomLaneTests
         var reader = Subscribe(room, fixture.Metrics);
 
         using var holder = HoldFanoutLock(room);
-        var send = fixture.Pipeline.AppendAsync(room, Alice, "c1", "deleted soon", _ => { });
+        var send = fixture.Pipeline.AppendAsync(room, Alice, "c1", "deleted soon", null, _ => { });
         await fixture.Store.FlushAsync().WaitAsync(Timeout);
         var deleted = new ServerFrame { MessageDeleted = new MessageDeleted { Room = room.Id, Seq = 1 } };
         room.BroadcastDurable(Frames.Durable(deleted));

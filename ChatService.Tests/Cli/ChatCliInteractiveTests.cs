@@ -51,7 +51,12 @@ public sealed class ChatCliInteractiveTests
         var screen = await b.WaitForScreenAsync(s => s.Contains("(edited) alice: the plan is set"), "the edit on bob's screen");
         var history = await bob.OkAsync(null, "history", "plans");
 
+        await b.SendKeysAsync("/reply sounds good");
+        await b.PressAsync("Enter");
+        var quoted = await a.WaitForScreenAsync(s => s.Contains("bob: sounds good"), "bob's reply");
+
         StringAssert.Contains(screen, "alice: teh plan is set", "the original line stays where it was");
+        StringAssert.Contains(quoted, "╭ #1 alice: the plan is set", "the reply quotes the message it answers, as edited");
         StringAssert.Contains(history, "alice: the plan is set (edited)");
         Assert.AreEqual(1, Occurrences(history, "plan is set"), "edited in place, not sent again:\n" + history);
     }

@@ -61,7 +61,7 @@ public sealed class ChatCliScriptTests
     }
 
     [TestMethod]
-    public async Task EditAndDelete_OwnMessages_HistoryShowsTheNewTextAndTheGap()
+    public async Task EditDeleteAndReply_OwnMessages_HistoryShowsTheNewTextTheGapAndTheQuote()
     {
         await using var server = await ChatServerHost.StartAsync();
         var cli = new ChatCliProcess($"127.0.0.1:{server.GrpcPort}");
@@ -73,6 +73,7 @@ public sealed class ChatCliScriptTests
         var edited = await cli.OkAsync(null, "edit", "ops", "1", "deploy at 6");
         var fromStdin = await cli.OkAsync("deploy at 7\n", "edit", "ops", "1");
         var deleted = await cli.OkAsync(null, "delete", "ops", "2");
+        await cli.OkAsync(null, "send", "ops", "--reply-to", "1", "confirmed");
         var history = await cli.OkAsync(null, "history", "ops");
 
         StringAssert.Contains(edited, "Edited #1 in ops.");
@@ -82,6 +83,7 @@ public sealed class ChatCliScriptTests
         StringAssert.Contains(history, "#2 ");
         StringAssert.Contains(history, "(deleted)");
         Assert.DoesNotContain("wrong window", history);
+        StringAssert.Contains(history, "  ╭ #1 hana: deploy at 7" + Environment.NewLine + "#3 ", "the reply quotes #1 as it is now");
     }
 
     [TestMethod]

@@ -179,9 +179,11 @@ public sealed partial class ChatEngine(
         {
             throw ChatException.FailedPrecondition($"Join room '{roomId}' before sending to it.");
         }
+        var replyTo = request.ReplyTo == 0 ? null : await QuoteAsync(room, request.ReplyTo).ConfigureAwait(false);
+
         // Taken only for a message that is new: a retry of a stored one costs the sender nothing.
         _spendSendToken ??= user => rateLimiter.Take(user.Id, "send", options.SendRate);
-        var (message, duplicate) = await pipeline.AppendAsync(room, sender, clientMsgId, request.Text, _spendSendToken).ConfigureAwait(false);
+        var (message, duplicate) = await pipeline.AppendAsync(room, sender, clientMsgId, request.Text, replyTo, _spendSendToken).ConfigureAwait(false);
         if (message.RoomId != roomId)
         {
             throw new ChatException(ChatErrorCode.AlreadyExists,
@@ -202,6 +204,23 @@ public sealed partial class ChatEngine(
         }
 
         return message.ToAck(duplicate);
+    }
+
+    /// <summary>The message a send replies to, which must be in the same room and not deleted.</summary>
+    private async Task<QuotedMessage> QuoteAsync(Room room, ulong seq)
+    {
+        var found = await messages.ReadAsync(room.Id, seq - 1, seq + 1, 1, newest: false).ConfigureAwait(false);
+        if (found is not [var quoted])
+        {
+            throw ChatException.NotFound($"Room '{room.Id}' has no message {seq} to reply to.");
+        }
+
+        if (quoted.DeletedBy is not null)
+        {
+            throw ChatException.FailedPrecondition($"Message {seq} in room '{room.Id}' was deleted; reply to another one.");
+        }
+
+        return new QuotedMessage(seq, quoted.SenderName, quoted.Text, Deleted: false);
     }
 
     /// <summary>An edit by the author, who must still be a member of the room.</summary>

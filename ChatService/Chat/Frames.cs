@@ -34,6 +34,18 @@ public static class Frames
         // A deleted message has no text to have edited; its deletion frame carries no edit time either.
         EditedAt = message.EditedAt is { } editedAt && message.DeletedBy is null ? Timestamp.FromDateTimeOffset(editedAt) : null,
         Change = message.Change,
+        ReplyTo = message.ReplyTo is { } quoted ? quoted.ToProto() : null,
+    };
+
+    /// <summary>Code points of a replied-to message's text a quote shows.</summary>
+    public const int QuoteLength = 100;
+
+    public static Quote ToProto(this QuotedMessage quoted) => new()
+    {
+        Seq = quoted.Seq,
+        SenderName = quoted.SenderName,
+        Text = quoted.Deleted ? "" : SafeText.Preview(quoted.Text, QuoteLength),
+        Deleted = quoted.Deleted,
     };
 
     public static SendAck ToAck(this StoredMessage message, bool duplicate) => new()

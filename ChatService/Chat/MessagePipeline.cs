@@ -13,7 +13,7 @@ public interface IMessagePipeline
     /// <paramref name="admit"/> runs with the sender once the message is known to be new, before it takes a seq; it
     /// throws to refuse it (the rate limit), so retries of stored messages never reach it.
     /// </summary>
-    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action<ChatUser> admit);
+    Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, QuotedMessage? replyTo, Action<ChatUser> admit);
 
     /// <summary>Brings the room's delivered seq up to the store's, before a joiner takes it as its watermark.</summary>
     Task CatchUpAsync(Room room);
@@ -28,7 +28,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
 {
     private readonly ConcurrentDictionary<(string Sender, string ClientMsgId), Task<StoredMessage>> _inflight = new();
 
-    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action<ChatUser> admit)
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, QuotedMessage? replyTo, Action<ChatUser> admit)
     {
         // One in-flight send per idempotency key across all rooms: a retry racing its original waits for
         // it instead of inserting twice. Once committed, the store's unique index answers retries.
@@ -60,7 +60,7 @@ public sealed class MessagePipeline(IGroupCommitLog messages, ChatMetrics metric
             {
                 var generation = messages.Generation;
                 var seq = await turn.NextSeqAsync(generation, messages).ConfigureAwait(false);
-                message = new StoredMessage(room.Id, seq, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), null);
+                message = new StoredMessage(room.Id, seq, Guid.NewGuid().ToString("N"), sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), DeletedBy: null, ReplyTo: replyTo);
                 committed = messages.AppendAsync(message, generation, stored => room.PostCommitted(stored, delivered));
             }
 

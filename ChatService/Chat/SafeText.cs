@@ -62,6 +62,23 @@ public static class SafeText
         return count;
     }
 
+    /// <summary>The first <paramref name="max"/> code points of the text, ending in "…" when it had more.</summary>
+    public static string Preview(string text, int max)
+    {
+        if (FitsIn(text, max))
+        {
+            return text;
+        }
+
+        var end = 0;
+        for (var shown = 0; shown < max; shown++)
+        {
+            end += char.IsHighSurrogate(text[end]) && end + 1 < text.Length && char.IsLowSurrogate(text[end + 1]) ? 2 : 1;
+        }
+
+        return text[..end] + "…";
+    }
+
     /// <summary>Whether the text is at most <paramref name="max"/> code points, without counting the usual short text.</summary>
     public static bool FitsIn(string text, int max) => text.Length <= max || CodePoints(text) <= max;
 

@@ -19,7 +19,7 @@ public sealed class ClusterMessagePipeline(
 {
     private readonly ConcurrentDictionary<string, List<PendingSend>> _queued = new();
 
-    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, Action<ChatUser> admit)
+    public async Task<(StoredMessage Message, bool Duplicate)> AppendAsync(Room room, ChatUser sender, string clientMsgId, string text, QuotedMessage? replyTo, Action<ChatUser> admit)
     {
         try
         {
@@ -30,7 +30,7 @@ public sealed class ClusterMessagePipeline(
 
             admit(sender);
 
-            var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.StoredNow()));
+            var pending = new PendingSend(new NewMessage(sender.Id, sender.Name, clientMsgId, text, time.StoredNow(), replyTo));
             var queue = _queued.GetOrAdd(room.Id, _ => []);
             lock (queue)
             {
@@ -75,8 +75,7 @@ public sealed class ClusterMessagePipeline(
                 // Some key in the batch is already stored (a retry raced its original): one at a time sorts out which.
                 foreach (var pending in batch)
                 {
-                    var m = pending.Message;
-                    var (message, duplicate) = await messages.InsertAsync(room.Id, m.SenderId, m.SenderName, m.ClientMsgId, m.Text, m.SentAt).ConfigureAwait(false);
+                    var (message, duplicate) = await messages.InsertAsync(room.Id, pending.Message).ConfigureAwait(false);
                     await Accept(room, [message], duplicate ? [] : [pending]).ConfigureAwait(false);
                     pending.Stored.TrySetResult((message, duplicate));
                 }

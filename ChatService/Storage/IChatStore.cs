@@ -133,8 +133,7 @@ public interface IGroupCommitLog : IMessageStore
 public interface ISequencingMessageStore : IMessageStore
 {
     /// <summary>Stores a message with the room's next seq, or returns the one already stored under this idempotency key.</summary>
-    Task<(StoredMessage Message, bool Duplicate)> InsertAsync(
-        string roomId, string senderId, string senderName, string clientMsgId, string text, DateTimeOffset sentAt, CancellationToken cancellationToken = default);
+    Task<(StoredMessage Message, bool Duplicate)> InsertAsync(string roomId, NewMessage message, CancellationToken cancellationToken = default);
 
     /// <summary>
     /// Stores several new messages of one room in one statement, with consecutive seqs in list order.
@@ -147,4 +146,4 @@ public interface ISequencingMessageStore : IMessageStore
 }
 
 /// <summary>A message before the store has numbered it.</summary>
-public sealed record NewMessage(string SenderId, string SenderName, string ClientMsgId, string Text, DateTimeOffset SentAt);
+public sealed record NewMessage(string SenderId, string SenderName, string ClientMsgId, string Text, DateTimeOffset SentAt, QuotedMessage? ReplyTo = null);

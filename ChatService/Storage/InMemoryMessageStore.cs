@@ -75,7 +75,7 @@ public sealed class InMemoryMessageStore(StorageOptions options) : IGroupCommitL
 
             var range = log.Messages.Where(m => m.Seq > afterSeq && (beforeSeq == 0 || m.Seq < beforeSeq));
             var page = newest ? range.TakeLast(limit) : range.Take(limit);
-            return Task.FromResult<IReadOnlyList<StoredMessage>>(page.ToList());
+            return Task.FromResult<IReadOnlyList<StoredMessage>>(page.Select(log.WithQuoteAsNow).ToList());
         }
     }
 
@@ -137,5 +137,17 @@ public sealed class InMemoryMessageStore(StorageOptions options) : IGroupCommitL
         public ulong LastSeq { get; set; }
 
         public ulong LastChange { get; set; }
+
+        /// <summary>The message with its quote showing the replied-to message as it is now (edited, deleted), as the SQL stores read it.</summary>
+        public StoredMessage WithQuoteAsNow(StoredMessage message)
+        {
+            if (message.ReplyTo is not { } quoted || Messages.Count == 0 || quoted.Seq < Messages[0].Seq)
+            {
+                return message;
+            }
+
+            var now = Messages[(int)(quoted.Seq - Messages[0].Seq)];
+            return message with { ReplyTo = quoted with { Text = now.Text, Deleted = now.DeletedBy is not null } };
+        }
     }
 }

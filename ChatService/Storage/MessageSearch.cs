@@ -32,20 +32,18 @@ public sealed class SqliteMessageSearch(ISqlDatabase database) : IMessageSearch
         // Ranked among the newest matches only (the FTS5 index yields them newest first and stops),
         // so a word in half the store costs a window's work, not a ranking of every match.
         return Query(database, $"""
-            SELECT {MessageColumns} FROM (
+            SELECT {SqlMessageQueries.Columns} FROM (
                 SELECT s.rowid AS sid, bm25(message_search) AS score FROM message_search s
                 JOIN message_search_ids i ON i.id = s.rowid
                 WHERE message_search MATCH @match AND {rooms}
                 ORDER BY s.rowid DESC LIMIT {RankingWindow}) c
             JOIN message_search_ids i ON i.id = c.sid
             JOIN messages m ON m.room_id = i.room_id AND m.seq = i.seq
+            {SqlMessageQueries.QuoteJoin}
             WHERE m.deleted_by IS NULL
             ORDER BY c.score, m.sent_at DESC LIMIT @limit OFFSET @offset;
             """, scope, match, limit, offset, cancellationToken);
     }
-
-    /// <summary>The message columns, read from the row aliased m.</summary>
-    internal static readonly string MessageColumns = string.Join(", ", SqlMessageQueries.Columns.Split(", ").Select(c => "m." + c));
 
     internal static async Task<IReadOnlyList<StoredMessage>> Query(
         ISqlDatabase database, string sql, SearchScope scope, string match, int limit, int offset, CancellationToken cancellationToken) =>
@@ -62,12 +60,14 @@ public sealed class PostgresMessageSearch(ISqlDatabase database) : IMessageSearc
         var match = string.Join(" & ", terms.Select(t => $"'{t.Word}'{(t.Prefix ? ":*" : "")}"));
         var rooms = scope.RoomId is null ? "m.room_id IN (SELECT room_id FROM memberships WHERE user_id = @member)" : "m.room_id = @room";
         return SqliteMessageSearch.Query(database, $"""
-            SELECT {SqliteMessageSearch.MessageColumns} FROM (
-                SELECT m.room_id, m.seq, m.search FROM messages m, to_tsquery('simple', @match) q
-                WHERE m.search @@ q AND {rooms} AND m.deleted_by IS NULL
+            SELECT {SqlMessageQueries.Columns} FROM (
+                SELECT m.room_id, m.seq, m.search FROM messages m, to_tsquery('simple', @match) tq
+                WHERE m.search @@ tq AND {rooms} AND m.deleted_by IS NULL
                 ORDER BY m.sent_at DESC LIMIT {IMessageSearch.RankingWindow}) c
-            JOIN messages m ON m.room_id = c.room_id AND m.seq = c.seq, to_tsquery('simple', @match) q
-            ORDER BY ts_rank(c.search, q) DESC, m.sent_at DESC LIMIT @limit OFFSET @offset;
+            JOIN messages m ON m.room_id = c.room_id AND m.seq = c.seq
+            {SqlMessageQueries.QuoteJoin}
+            CROSS JOIN to_tsquery('simple', @match) tq
+            ORDER BY ts_rank(c.search, tq) DESC, m.sent_at DESC LIMIT @limit OFFSET @offset;
             """, scope, match, limit, offset, cancellationToken);
     }
 }

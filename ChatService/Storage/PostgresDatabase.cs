@@ -225,5 +225,9 @@ internal static class PostgresSchema
         CREATE INDEX messages_by_change ON messages (room_id, change_no) WHERE change_no > 0;
         CREATE TABLE room_changes (room_id text PRIMARY KEY, last_change bigint NOT NULL);
         """,
+        // Replies, as in the SQLite schema's sixth version.
+        """
+        ALTER TABLE messages ADD COLUMN reply_to bigint;
+        """,
     ];
 }

@@ -17,8 +17,8 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
         WITH next AS (
             UPDATE rooms SET last_seq = last_seq + 1 WHERE id = @room RETURNING last_seq),
         stored AS (
-            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at)
-            SELECT @room, next.last_seq, @id, @sender, @name, @cmid, @text, @at FROM next
+            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at, reply_to)
+            SELECT @room, next.last_seq, @id, @sender, @name, @cmid, @text, @at, NULLIF(@reply, 0) FROM next
             RETURNING seq)
         SELECT stored.seq, pg_notify('{SignalCodec.Channel}', {SignalCodec.RoomAdvancedSql("@node", "stored.seq", "@room")}) FROM stored;
         """;
@@ -27,9 +27,9 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
         WITH next AS (
             UPDATE rooms SET last_seq = last_seq + @count WHERE id = @room RETURNING last_seq),
         stored AS (
-            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at)
-            SELECT @room, next.last_seq - @count + batch.ord, batch.id, batch.sender, batch.name, batch.cmid, batch.text, batch.at
-            FROM next, unnest(@ids, @senders, @names, @cmids, @texts, @ats) WITH ORDINALITY AS batch(id, sender, name, cmid, text, at, ord)
+            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at, reply_to)
+            SELECT @room, next.last_seq - @count + batch.ord, batch.id, batch.sender, batch.name, batch.cmid, batch.text, batch.at, NULLIF(batch.reply, 0)
+            FROM next, unnest(@ids, @senders, @names, @cmids, @texts, @ats, @replies) WITH ORDINALITY AS batch(id, sender, name, cmid, text, at, reply, ord)
             RETURNING seq)
         SELECT MAX(stored.seq), pg_notify('{SignalCodec.Channel}', {SignalCodec.RoomAdvancedSql("@node", "MAX(stored.seq)", "@room")}) FROM stored;
         """;
@@ -47,7 +47,7 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
                 ("@room", roomId), ("@count", (long)messages.Count), ("@node", node.Id), ("@ids", ids),
                 ("@senders", messages.Select(m => m.SenderId).ToArray()), ("@names", messages.Select(m => m.SenderName).ToArray()),
                 ("@cmids", messages.Select(m => m.ClientMsgId).ToArray()), ("@texts", messages.Select(m => m.Text).ToArray()),
-                ("@ats", messages.Select(m => m.SentAt.Millis()).ToArray())).ConfigureAwait(false);
+                ("@ats", messages.Select(m => m.SentAt.Millis()).ToArray()), ("@replies", messages.Select(m => (long)(m.ReplyTo?.Seq ?? 0)).ToArray())).ConfigureAwait(false);
         }
         catch (DbException ex) when (database.IsUniqueViolation(ex))
         {
@@ -60,16 +60,15 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
         }
 
         var first = Convert.ToUInt64(last) - (ulong)messages.Count + 1;
-        return messages.Select((m, i) => new StoredMessage(roomId, first + (ulong)i, ids[i], m.SenderId, m.SenderName, m.ClientMsgId, m.Text, m.SentAt, null)).ToList();
+        return messages.Select((m, i) => Stored(roomId, first + (ulong)i, ids[i], m)).ToList();
     }
 
-    public async Task<(StoredMessage Message, bool Duplicate)> InsertAsync(
-        string roomId, string senderId, string senderName, string clientMsgId, string text, DateTimeOffset sentAt, CancellationToken cancellationToken = default)
+    public async Task<(StoredMessage Message, bool Duplicate)> InsertAsync(string roomId, NewMessage message, CancellationToken cancellationToken = default)
     {
         // Twice at most: the second pass finds the row a concurrent retry of the same key committed first.
         for (var attempt = 0; ; attempt++)
         {
-            if (await _queries.FindByClientMsgIdAsync(senderId, clientMsgId, cancellationToken).ConfigureAwait(false) is { } existing)
+            if (await _queries.FindByClientMsgIdAsync(message.SenderId, message.ClientMsgId, cancellationToken).ConfigureAwait(false) is { } existing)
             {
                 return (existing, true);
             }
@@ -80,8 +79,8 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
             {
                 seq = await database.ScalarAsync(
                     InsertSql, cancellationToken,
-                    ("@room", roomId), ("@id", id), ("@sender", senderId), ("@name", senderName), ("@cmid", clientMsgId),
-                    ("@text", text), ("@at", sentAt.Millis()), ("@node", node.Id)).ConfigureAwait(false);
+                    ("@room", roomId), ("@id", id), ("@sender", message.SenderId), ("@name", message.SenderName), ("@cmid", message.ClientMsgId),
+                    ("@text", message.Text), ("@at", message.SentAt.Millis()), ("@reply", (long)(message.ReplyTo?.Seq ?? 0)), ("@node", node.Id)).ConfigureAwait(false);
             }
             catch (DbException ex) when (attempt == 0 && database.IsUniqueViolation(ex))
             {
@@ -93,9 +92,12 @@ public sealed class PostgresMessageStore(PostgresDatabase database, ClusterNode 
                 throw new InvalidOperationException($"Room '{roomId}' is not in the store.");
             }
 
-            return (new StoredMessage(roomId, Convert.ToUInt64(seq), id, senderId, senderName, clientMsgId, text, sentAt, null), false);
+            return (Stored(roomId, Convert.ToUInt64(seq), id, message), false);
         }
     }
+
+    private static StoredMessage Stored(string roomId, ulong seq, string id, NewMessage m) =>
+        new(roomId, seq, id, m.SenderId, m.SenderName, m.ClientMsgId, m.Text, m.SentAt, DeletedBy: null, ReplyTo: m.ReplyTo);
 
     public async Task<ulong> LastSeqAsync(string roomId, CancellationToken cancellationToken = default) =>
         Convert.ToUInt64(await database.ScalarAsync("SELECT last_seq FROM rooms WHERE id = @room;", cancellationToken, ("@room", roomId)).ConfigureAwait(false) ?? 0L);

@@ -22,7 +22,11 @@ public sealed record StoredMessage(
     string? DeletedBy,
     DateTimeOffset? EditedAt = null,
     ulong Change = 0,
-    string? EditId = null);
+    string? EditId = null,
+    QuotedMessage? ReplyTo = null);
+
+/// <summary>The message another one replies to, as stored when read: its text is at most a preview's length and one code point.</summary>
+public sealed record QuotedMessage(ulong Seq, string SenderName, string Text, bool Deleted);
 
 /// <summary>
 /// What an edit or a deletion writes: the new text (empty for a deletion), who deleted it, when it was

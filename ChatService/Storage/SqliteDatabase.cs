@@ -262,5 +262,10 @@ internal static class SchemaMigrations
         CREATE INDEX messages_by_change ON messages(room_id, change_no) WHERE change_no > 0;
         CREATE TABLE room_changes (room_id TEXT PRIMARY KEY, last_change INTEGER NOT NULL) WITHOUT ROWID;
         """,
+        // Replies: the seq of the message one answers, in the same room; read back joined to it, so a
+        // quote shows that message as it is then (edited, deleted).
+        """
+        ALTER TABLE messages ADD COLUMN reply_to INTEGER;
+        """,
     ];
 }

@@ -90,10 +90,10 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
         using var connection = _database.Open();
         using var insert = connection.CreateCommand();
         insert.CommandText = """
-            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at)
-            VALUES ($room, $seq, $id, $sender, $name, $cmid, $text, $at);
+            INSERT INTO messages (room_id, seq, id, sender_id, sender_name, client_msg_id, text, sent_at, reply_to)
+            VALUES ($room, $seq, $id, $sender, $name, $cmid, $text, $at, $reply);
             """;
-        var parameters = new[] { "$room", "$seq", "$id", "$sender", "$name", "$cmid", "$text", "$at" }
+        var parameters = new[] { "$room", "$seq", "$id", "$sender", "$name", "$cmid", "$text", "$at", "$reply" }
             .Select(name => insert.Parameters.Add(name, SqliteType.Text)).ToArray();
         insert.Prepare();
 
@@ -134,6 +134,7 @@ public sealed class SqliteMessageStore : IGroupCommitLog, IAsyncDisposable
                         parameters[5].Value = m.ClientMsgId;
                         parameters[6].Value = m.Text;
                         parameters[7].Value = m.SentAt.ToUnixTimeMilliseconds();
+                        parameters[8].Value = SqlMessageQueries.ReplyToValue(m.ReplyTo);
                         insert.ExecuteNonQuery();
                     }
 

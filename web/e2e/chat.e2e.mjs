@@ -377,6 +377,31 @@ const scenarios = [
     }
   }],
 
+  ["a reply quotes its message, and the quote follows the message", async () => {
+    const { alice, bob } = ctx;
+    await openRoom(alice, room);
+    await openRoom(bob, room);
+    await send(alice, "who takes the minutes?");
+    await seesMessage(bob, "bob", "who takes the minutes?");
+    const asked = await bob.$$eval("#messages li.msg[data-seq]", (els) => els.find((e) => e.querySelector(".text")?.textContent === "who takes the minutes?")?.dataset.seq);
+    // A phone has no hover: the message's actions show without it.
+    await bob.click(`#messages li.msg[data-seq="${asked}"] button:has-text('Reply')`);
+    await until(bob, "the composer says what it replies to", () => document.querySelector("#edit-note")?.textContent.startsWith("Replying to alice: who takes the minutes?"));
+    await send(bob, "I will");
+    await until(alice, "alice sees bob's reply quoting her question", (s) => {
+      const li = [...document.querySelectorAll("#messages li.msg")].find((e) => e.querySelector(".text")?.textContent === "I will");
+      return li?.querySelector(`blockquote.quote[data-quotes="${s}"]`)?.textContent === "alice who takes the minutes?";
+    }, asked);
+    await alice.hover(`#messages li.msg[data-seq="${asked}"]`);
+    await alice.click(`#messages li.msg[data-seq="${asked}"] button:has-text('Delete')`);
+    for (const [who, page] of [["alice", alice], ["bob", bob]]) {
+      await until(page, `${who} sees the quote of the deleted question as deleted`, (s) => {
+        const li = [...document.querySelectorAll("#messages li.msg")].find((e) => e.querySelector(".text")?.textContent === "I will");
+        return Boolean(li?.querySelector(`blockquote.quote[data-quotes="${s}"] .deleted`));
+      }, asked);
+    }
+  }],
+
   ["server restart: pages resume with nothing lost or doubled", async ({ server }) => {
     const { alice, bob } = ctx;
     await openRoom(alice, room);

@@ -1,7 +1,7 @@
 // What the page can do, in one place: sign in and out, pick, join, create and open rooms, send,
 // edit and delete, type, read, page back through history, broadcast. Views call these; they never
 // call the API.
-import { Auth, ChatSession, ChatStore, Code, createApi, errorCode, errorText, Outbox, RoomKind, type Api, type Room } from "@chatgrpc/client";
+import { Auth, ChatSession, ChatStore, Code, createApi, errorCode, errorText, newClientMsgId, Outbox, RoomKind, type Api, type ChatMessage, type Room } from "@chatgrpc/client";
 import { Dashboard } from "./dashboard";
 
 const roomListIntervalMs = 10_000;
@@ -22,6 +22,8 @@ export class Controller {
   signInError = "";
   /** The message the composer is editing instead of sending a new one. */
   editing: { room: string; seq: bigint; text: string } | null = null;
+  /** The message the composer's next send answers. */
+  replyingTo: ChatMessage | null = null;
 
   constructor() {
     this.api = createApi(() => this.auth.accessToken);
@@ -127,7 +129,20 @@ export class Controller {
     const roomId = this.store.activeRoom;
     if (!roomId || !this.outbox || text.trim() === "") return;
     this.typingSentAt = 0; // the server clears typing on send
-    this.outbox.submit(roomId, text);
+    const replyTo = this.replyingTo?.room === roomId ? this.replyingTo.seq : 0n;
+    this.replyingTo = null;
+    this.outbox.submit(roomId, text, replyTo);
+  }
+
+  beginReply(message: ChatMessage): void {
+    this.editing = null;
+    this.replyingTo = message;
+    this.store.changed();
+  }
+
+  cancelReply(): void {
+    this.replyingTo = null;
+    this.store.changed();
   }
 
   /** Puts one of our messages (the newest when none is named) into the composer to edit it. */
@@ -138,6 +153,7 @@ export class Controller {
       ? this.store.lastOwnMessage(roomId)
       : this.store.rooms.get(roomId)?.messages.find((m) => m.seq === seq && m.senderId === this.store.me?.id && !m.deleted);
     if (!message) return false;
+    this.replyingTo = null;
     this.editing = { room: roomId, seq: message.seq, text: message.text };
     this.store.changed();
     return true;
@@ -155,7 +171,7 @@ export class Controller {
     this.store.changed();
     if (!editing || text.trim() === "" || text === editing.text) return;
     try {
-      await this.api.chat.editMessage({ room: editing.room, seq: editing.seq, text, clientEditId: crypto.randomUUID() });
+      await this.api.chat.editMessage({ room: editing.room, seq: editing.seq, text, clientEditId: newClientMsgId() });
     } catch (error) {
       this.store.toast("error", "Could not edit the message", errorText(error));
     }

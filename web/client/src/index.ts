@@ -5,7 +5,7 @@
 export { createApi, Code, errorCode, errorText, retryAfterMs, type Api } from "./api.js";
 export { Auth } from "./auth.js";
 export { ChatSession, type SessionEvents } from "./session.js";
-export { Outbox } from "./outbox.js";
+export { Outbox, newClientMsgId } from "./outbox.js";
 export { nextDelay } from "./reconnect.js";
 export { ChatStore, defaultLimits, type ConnectionState, type PendingSend, type Room, type SendStatus, type Toast } from "./state.js";
 export { codePoints, visible } from "./text.js";

@@ -17,8 +17,9 @@ export class Outbox {
     private readonly store: ChatStore,
   ) {}
 
-  submit(roomId: string, text: string): void {
-    const pending: PendingSend = { clientMsgId: newClientMsgId(), room: roomId, text, status: "queued" };
+  /** Queues a message (answering message `replyTo` of the room when given) and sends it once the room is joined. */
+  submit(roomId: string, text: string, replyTo = 0n): void {
+    const pending: PendingSend = { clientMsgId: newClientMsgId(), room: roomId, text, replyTo, status: "queued" };
     this.store.pending.set(pending.clientMsgId, pending);
     this.store.changed();
     this.flush(roomId);
@@ -69,7 +70,7 @@ export class Outbox {
     pending.status = "sending";
     this.store.changed();
     try {
-      const { ack } = await this.api.chat.send({ sessionId, room: pending.room, clientMsgId: pending.clientMsgId, text: pending.text });
+      const { ack } = await this.api.chat.send({ sessionId, room: pending.room, clientMsgId: pending.clientMsgId, text: pending.text, replyTo: pending.replyTo ?? 0n });
       if (ack) this.store.applyAck(ack);
       return 0;
     } catch (error) {
@@ -110,7 +111,7 @@ function retryable(error: unknown): boolean {
 }
 
 /** A random UUID (v4). crypto.randomUUID needs a secure context; getRandomValues does not. */
-function newClientMsgId(): string {
+export function newClientMsgId(): string {
   const b = crypto.getRandomValues(new Uint8Array(16));
   b[6] = (b[6]! & 0x0f) | 0x40;
   b[8] = (b[8]! & 0x3f) | 0x80;

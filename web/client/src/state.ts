@@ -1,7 +1,7 @@
 // The page's model: rooms with their messages and members, presence, pending sends, toasts and the
 // connection state. Frames from the stream are applied here; views read it and re-render on change.
 import { type Joined, ResumeResult, type SendAck, type ServerLimits } from "./gen/chat/v1/chat_pb.js";
-import { type ChatMessage, type Presence, PresenceStatus, RoomKind, type RoomSummary, type User } from "./gen/chat/v1/types_pb.js";
+import { type ChatMessage, type Presence, PresenceStatus, type Quote, RoomKind, type RoomSummary, type User } from "./gen/chat/v1/types_pb.js";
 import { visible } from "./text.js";
 
 export type ConnectionState = "connecting" | "online" | "reconnecting" | "offline";
@@ -38,6 +38,8 @@ export interface PendingSend {
   clientMsgId: string;
   room: string;
   text: string;
+  /** The seq this message answers; 0 (or absent) for none. */
+  replyTo?: bigint;
   status: SendStatus;
   error?: string;
   /** Seq from the ack, once acked; the message itself arrives on the stream. */
@@ -221,6 +223,7 @@ export class ChatStore {
     const index = room.messages.findIndex((m) => m.seq === edited.seq);
     if (index < 0 || Number(room.messages[index]!.change) >= change) return;
     room.messages[index] = edited;
+    this.requote(room, edited.seq, (quote) => (quote.text = edited.text.length > 100 ? [...edited.text].slice(0, 100).join("") + "…" : edited.text));
     this.changed();
   }
 
@@ -234,7 +237,15 @@ export class ChatStore {
     message.text = "";
     message.editedAt = undefined;
     message.change = BigInt(change);
+    this.requote(room, message.seq, (quote) => ((quote.deleted = true), (quote.text = "")));
     this.changed();
+  }
+
+  /** Replies already shown quote a message as it was; an edit or deletion of it updates their quotes here. */
+  private requote(room: Room, seq: bigint, update: (quote: Quote) => void): void {
+    for (const message of room.messages) {
+      if (message.replyTo?.seq === seq) update(message.replyTo);
+    }
   }
 
   /** The user's newest message in a room that can still be edited (the up arrow's target). */

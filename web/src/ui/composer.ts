@@ -1,6 +1,6 @@
 // The message box: Enter sends, Shift+Enter starts a new line; typing is reported while text is entered.
 // On an empty box the up arrow edits our last message (Enter saves, Escape cancels), as chat apps do.
-import { codePoints } from "@chatgrpc/client";
+import { codePoints, visible } from "@chatgrpc/client";
 import type { Controller } from "../controller";
 import { h } from "./dom";
 import type { View } from "./login";
@@ -13,6 +13,7 @@ export function composerView(controller: Controller): View & { focus(): void } {
   const form = h("form", { class: "composer", "aria-label": "Send a message" },
     editNote, h("label", { for: "composer-text", class: "sr-only" }, "Message"), text, send);
   let shownEdit: object | null = null;
+  let shownReply: object | null = null;
 
   const submit = (): void => {
     if (text.value.trim() === "") return;
@@ -37,6 +38,9 @@ export function composerView(controller: Controller): View & { focus(): void } {
       e.preventDefault();
       text.value = "";
       controller.cancelEdit();
+    } else if (e.key === "Escape" && controller.replyingTo) {
+      e.preventDefault();
+      controller.cancelReply();
     }
   });
   text.addEventListener("input", () => controller.typing(text.value.trim() !== ""));
@@ -58,9 +62,14 @@ export function composerView(controller: Controller): View & { focus(): void } {
           text.setSelectionRange(text.value.length, text.value.length);
         }
       }
+      const replying = controller.replyingTo?.room === room?.id ? controller.replyingTo : null;
+      if (replying && replying !== shownReply) text.focus();
+      shownReply = replying;
       form.classList.toggle("editing", editing !== null);
-      editNote.hidden = editing === null;
-      editNote.textContent = editing ? `Editing message #${editing.seq} — Enter saves, Esc cancels` : "";
+      editNote.hidden = editing === null && replying === null;
+      editNote.textContent = editing
+        ? `Editing message #${editing.seq} — Enter saves, Esc cancels`
+        : replying ? `Replying to ${replying.senderName}: ${[...visible(replying.text)].slice(0, 80).join("")} — Esc cancels` : "";
       send.textContent = editing ? "Save" : "Send";
     },
   };

@@ -81,7 +81,10 @@ function itemKey(item: Item): string {
 function itemSignature(item: Item, loadingOlder: boolean): string {
   switch (item.kind) {
     case "older": return String(loadingOlder);
-    case "message": return `${item.message.deleted ? "deleted" : ""}|${item.message.change}`;
+    case "message": {
+      const quote = item.message.replyTo;
+      return `${item.message.deleted ? "deleted" : ""}|${item.message.change}|${quote ? `${quote.deleted}|${quote.text}` : ""}`;
+    }
     case "pending": return `${item.pending.status}|${item.pending.error ?? ""}`;
   }
 }
@@ -94,12 +97,18 @@ function messageItem(message: ChatMessage, mine: boolean, controller: Controller
       h("span", { class: "sender" }, message.senderName),
       sent ? h("time", { datetime: sent.toISOString() }, timeFormat.format(sent)) : null,
       edited ? h("span", { class: "edited", title: `Edited ${edited.toLocaleString()}` }, "(edited)") : null,
-      mine && !message.deleted
-        ? h("span", { class: "actions" },
-            h("button", { type: "button", class: "link", "aria-label": `Edit message ${message.seq}`, onclick: () => controller.beginEdit(message.seq) }, "Edit"),
-            h("button", { type: "button", class: "link", "aria-label": `Delete message ${message.seq}`, onclick: () => void controller.deleteMessage(message.room, message.seq) }, "Delete"))
-        : null,
+      message.deleted
+        ? null
+        : h("span", { class: "actions" },
+            h("button", { type: "button", class: "link", "aria-label": `Reply to message ${message.seq}`, onclick: () => controller.beginReply(message) }, "Reply"),
+            mine ? h("button", { type: "button", class: "link", "aria-label": `Edit message ${message.seq}`, onclick: () => controller.beginEdit(message.seq) }, "Edit") : null,
+            mine ? h("button", { type: "button", class: "link", "aria-label": `Delete message ${message.seq}`, onclick: () => void controller.deleteMessage(message.room, message.seq) }, "Delete") : null),
     ),
+    message.replyTo
+      ? h("blockquote", { class: "quote", "data-quotes": String(message.replyTo.seq) },
+          h("span", { class: "sender" }, message.replyTo.senderName),
+          message.replyTo.deleted ? h("span", { class: "deleted" }, " deleted message") : h("span", {}, " " + visible(message.replyTo.text)))
+      : null,
     message.deleted
       ? h("p", { class: "text deleted" }, "This message was deleted.")
       : h("p", { class: "text" }, visible(message.text)),
