@@ -27,6 +27,7 @@ internal static class RoomCommands
             foreach (var room in response.Rooms)
             {
                 var unread = room.IsMember ? $"{room.LastSeq - Math.Min(room.ReadSeq, room.LastSeq)} unread" : "not joined";
+                unread += room.UnreadMentions > 0 ? $", {room.UnreadMentions} mentioning you" : "";
                 Console.WriteLine($"{room.Id,-24} {Output.Kind(room.Kind),-8} {room.MemberCount,3} members  {unread}");
             }
 

@@ -9,7 +9,7 @@ internal sealed partial class InteractiveChat
 {
     private static readonly string[] Commands =
     [
-        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/reply", "/edit", "/delete", "/status", "/read", "/quit", "/help",
+        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/search", "/reply", "/edit", "/delete", "/status", "/read", "/quit", "/help",
         "/broadcast", "/notify", "/kick", "/stats",
     ];
 
@@ -159,6 +159,7 @@ internal sealed partial class InteractiveChat
                 return false;
             case "/help":
                 _screen.WriteLine("/join <room>  /leave  /rooms  /create <room> [private]  /who  /dm <user>  /history [n]");
+                _screen.WriteLine("/search <words> (every room of yours; word* for a prefix)");
                 _screen.WriteLine("/me <action>  /reply [#seq] <text>  /edit <text> (or the up arrow)  /delete [seq]  /status online|away|busy [text]  /read  /quit");
                 _screen.WriteLine("admins: /broadcast <text>  /notify <user> <text>  /kick <user> [reason]  /stats");
                 break;
@@ -232,6 +233,15 @@ internal sealed partial class InteractiveChat
                 }
 
                 break;
+            case "/search" when first.Length > 0:
+                var found = await access.Chat.SearchAsync(new SearchRequest { Query = (first + " " + rest).Trim(), Limit = 10 }, options);
+                _screen.WriteLine(_screen.Dim(found.Hits.Count == 0 ? "  no messages match" : $"  {found.Hits.Count} best matches:"));
+                foreach (var hit in found.Hits)
+                {
+                    _screen.WriteLine(_screen.Dim($"  [{hit.Message.Room}] #{hit.Message.Seq} {hit.Message.SenderName}: {Visible.Text(hit.Snippet)}"));
+                }
+
+                break;
             case "/history" when _room is not null:
                 var limit = int.TryParse(first, out var n) ? n : 20;
                 foreach (var message in (await access.Chat.HistoryAsync(new HistoryRequest { Room = _room, Limit = limit }, options)).Messages)
@@ -289,6 +299,23 @@ internal sealed partial class InteractiveChat
     {
         var space = _input.LastIndexOf(' ');
         var word = _input[(space + 1)..];
+        if (word.StartsWith('@'))
+        {
+            // Mention completion: the people of the open room.
+            var names = _people.Values.Select(p => p.UserName).Where(n => n.StartsWith(word[1..], StringComparison.OrdinalIgnoreCase)).Distinct().ToList();
+            if (names.Count == 1)
+            {
+                _input = _input[..(space + 1)] + "@" + names[0] + " ";
+                _cursor = _input.Length;
+            }
+            else if (names.Count > 1)
+            {
+                _screen.WriteLine(_screen.Dim(string.Join("  ", names.Select(n => "@" + n))));
+            }
+
+            return;
+        }
+
         IEnumerable<string> candidates = space < 0 && word.StartsWith('/')
             ? Commands
             : _input.StartsWith("/join ", StringComparison.Ordinal) || _input.StartsWith("/leave ", StringComparison.Ordinal)

@@ -198,6 +198,11 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 var kind = note.Kind == NotificationKind.Broadcast ? "broadcast" : "notice";
                 _screen.WriteLine(_screen.Colored($"[{kind} from {note.FromUser}] {Visible.Text(note.Title)}{(note.Title.Length > 0 ? ": " : "")}{Visible.Text(note.Body)}", 93));
                 break;
+            case ServerFrame.FrameOneofCase.Mention when frame.Mention.Message.Room != _room:
+                // In the open room the message itself shows; elsewhere the mention says where to look.
+                var mention = frame.Mention.Message;
+                _screen.WriteLine(_screen.Colored($"[@ {mention.SenderName} in #{mention.Room}] {Visible.Text(mention.Text)}", 93));
+                break;
             case ServerFrame.FrameOneofCase.RoomAdded:
                 _screen.WriteLine(_screen.Colored($"{frame.RoomAdded.AddedBy} added you to #{frame.RoomAdded.Room.Id}: /join {frame.RoomAdded.Room.Id}", 93));
                 break;

@@ -26,7 +26,7 @@ public sealed class ChatCliInteractiveTests
     }
 
     [TestMethod]
-    public async Task UpArrow_OnAnEmptyLine_EditsTheLastMessageAndTheOtherScreenShowsTheEdit()
+    public async Task UpArrowReplyMentionSearch_InTheTerminal_OtherScreenShowsEachAsItHappens()
     {
         await using var server = await ChatServerHost.StartAsync();
         var (alice, bob) = await TwoUsersInRoomAsync(server, "plans");
@@ -54,9 +54,25 @@ public sealed class ChatCliInteractiveTests
         await b.SendKeysAsync("/reply sounds good");
         await b.PressAsync("Enter");
         var quoted = await a.WaitForScreenAsync(s => s.Contains("bob: sounds good"), "bob's reply");
+        await b.SendKeysAsync("@al");
+        await b.PressAsync("Tab");
+        await b.WaitForScreenAsync(s => s.Contains("#plans> @alice"), "Tab completes the mention");
+        await b.SendKeysAsync("see above");
+        await b.PressAsync("Enter");
+        await a.WaitForScreenAsync(s => s.Contains("bob: @alice see above"), "the mention");
+        string found = "";
+        for (var attempt = 0; attempt < 20 && !found.Contains("best matches"); attempt++)
+        {
+            // Indexing trails the ack by a moment; ask again until it has caught up.
+            await Task.Delay(ChatService.Storage.SqliteSearchIndexer.Interval);
+            await a.SendKeysAsync("/search plan*");
+            await a.PressAsync("Enter");
+            found = await a.ScreenAsync();
+        }
 
         StringAssert.Contains(screen, "alice: teh plan is set", "the original line stays where it was");
         StringAssert.Contains(quoted, "╭ #1 alice: the plan is set", "the reply quotes the message it answers, as edited");
+        StringAssert.Contains(found, "[plans] #1 alice: the plan is set", "/search finds the message by its edited words");
         StringAssert.Contains(history, "alice: the plan is set (edited)");
         Assert.AreEqual(1, Occurrences(history, "plan is set"), "edited in place, not sent again:\n" + history);
     }

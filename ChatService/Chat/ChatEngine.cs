@@ -15,6 +15,7 @@ public sealed partial class ChatEngine(
     SessionRegistry sessions,
     RoomMembership membership,
     MessageChanges changes,
+    Mentions mentions,
     RoomRegistry rooms,
     IMessagePipeline pipeline,
     IRoomStore roomStore,
@@ -180,6 +181,7 @@ public sealed partial class ChatEngine(
             throw ChatException.FailedPrecondition($"Join room '{roomId}' before sending to it.");
         }
         var replyTo = request.ReplyTo == 0 ? null : await QuoteAsync(room, request.ReplyTo).ConfigureAwait(false);
+        var mentioned = await mentions.ResolveAsync(room, sender, request.Text).ConfigureAwait(false);
 
         // Taken only for a message that is new: a retry of a stored one costs the sender nothing.
         _spendSendToken ??= user => rateLimiter.Take(user.Id, "send", options.SendRate);
@@ -201,6 +203,7 @@ public sealed partial class ChatEngine(
         {
             typing.Clear(room, sender);
             events.MessageStored(message);
+            await mentions.NotifyAsync(message, mentioned).ConfigureAwait(false);
         }
 
         return message.ToAck(duplicate);

@@ -67,6 +67,7 @@ public static class Frames
         ReadSeq = listing.ReadSeq,
         MemberCount = listing.MemberCount,
         IsMember = listing.IsMember,
+        UnreadMentions = listing.UnreadMentions,
     };
 
     public static User ToProto(this ChatUser user) => new() { Id = user.Id, Name = user.Name, Role = user.Role };

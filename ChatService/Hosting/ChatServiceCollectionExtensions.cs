@@ -46,6 +46,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<TypingTracker>();
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<MessageChanges>();
+        services.AddSingleton<Mentions>();
         services.AddSingleton<ChatEngine>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AdminOperations>();

@@ -65,6 +65,12 @@ public interface IRoomStore
 
     Task<IReadOnlyList<string>> RoomsOfUserAsync(string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>The room's members among these user names (any case).</summary>
+    Task<IReadOnlyList<UserRecord>> FindMembersByNameAsync(string roomId, IReadOnlyCollection<string> names, CancellationToken cancellationToken = default);
+
+    /// <summary>Records that message <paramref name="seq"/> mentions these users, for their unread-mention counts.</summary>
+    Task AddMentionsAsync(string roomId, ulong seq, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default);
+
     /// <summary>Moves the read marker forward (never back); returns the marker now stored.</summary>
     Task<ulong> SetReadMarkerAsync(string roomId, string userId, ulong seq, CancellationToken cancellationToken = default);
 

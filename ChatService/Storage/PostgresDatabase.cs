@@ -229,5 +229,9 @@ internal static class PostgresSchema
         """
         ALTER TABLE messages ADD COLUMN reply_to bigint;
         """,
+        // @-mentions, as in the SQLite schema's seventh version.
+        """
+        CREATE TABLE mentions (user_id text NOT NULL, room_id text NOT NULL, seq bigint NOT NULL, PRIMARY KEY (user_id, room_id, seq));
+        """,
     ];
 }

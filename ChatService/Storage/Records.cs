@@ -8,7 +8,7 @@ public sealed record UserRecord(string Id, string Name, Role Role, byte[] Passwo
 public sealed record RoomRecord(string Id, string Title, RoomKind Kind, string CreatedBy, DateTimeOffset CreatedAt);
 
 /// <summary>A room as one user sees it in a listing.</summary>
-public sealed record RoomListing(RoomRecord Room, ulong LastSeq, ulong ReadSeq, int MemberCount, bool IsMember);
+public sealed record RoomListing(RoomRecord Room, ulong LastSeq, ulong ReadSeq, int MemberCount, bool IsMember, int UnreadMentions = 0);
 
 public sealed record StoredMessage(
     string RoomId,

@@ -13,7 +13,9 @@ public sealed class SqlRoomStore(ISqlDatabase database) : IRoomStore
         (SELECT COALESCE(MAX(seq), 0) FROM messages m WHERE m.room_id = r.id),
         COALESCE(me.read_seq, 0),
         (SELECT CAST(COUNT(*) AS INTEGER) FROM memberships c WHERE c.room_id = r.id),
-        me.user_id IS NOT NULL
+        me.user_id IS NOT NULL,
+        (SELECT CAST(COUNT(*) AS INTEGER) FROM mentions mn JOIN messages mm ON mm.room_id = mn.room_id AND mm.seq = mn.seq
+         WHERE mn.user_id = @user AND mn.room_id = r.id AND mn.seq > COALESCE(me.read_seq, 0) AND mm.deleted_by IS NULL)
         """;
 
     private const string AddMemberSql =
@@ -90,6 +92,33 @@ public sealed class SqlRoomStore(ISqlDatabase database) : IRoomStore
             """,
             SqlUserStore.ReadUser, cancellationToken, ("@room", roomId)).ConfigureAwait(false);
 
+    public async Task<IReadOnlyList<UserRecord>> FindMembersByNameAsync(string roomId, IReadOnlyCollection<string> names, CancellationToken cancellationToken = default)
+    {
+        var keys = names.Select(SqlUserStore.NameKey).Distinct().ToList();
+        if (keys.Count == 0)
+        {
+            return [];
+        }
+
+        var list = string.Join(", ", keys.Select((_, i) => $"@n{i}"));
+        return await database.QueryAsync(
+            $"""
+            SELECT u.id, u.name, u.role, u.password_hash, u.password_salt, u.iterations, u.last_seen
+            FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.room_id = @room AND u.name_key IN ({list});
+            """,
+            SqlUserStore.ReadUser, cancellationToken, [("@room", roomId), .. keys.Select((key, i) => ($"@n{i}", (object?)key))]).ConfigureAwait(false);
+    }
+
+    public async Task AddMentionsAsync(string roomId, ulong seq, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default)
+    {
+        foreach (var userId in userIds)
+        {
+            await database.ExecuteAsync(
+                "INSERT INTO mentions (user_id, room_id, seq) VALUES (@user, @room, @seq) ON CONFLICT DO NOTHING;",
+                cancellationToken, ("@user", userId), ("@room", roomId), ("@seq", (long)seq)).ConfigureAwait(false);
+        }
+    }
+
     public async Task<IReadOnlyList<string>> RoomsOfUserAsync(string userId, CancellationToken cancellationToken = default) =>
         await database.QueryAsync("SELECT room_id FROM memberships WHERE user_id = @user;", reader => reader.GetString(0), cancellationToken, ("@user", userId))
             .ConfigureAwait(false);
@@ -114,5 +143,5 @@ public sealed class SqlRoomStore(ISqlDatabase database) : IRoomStore
         reader.GetString(0), reader.GetString(1), (RoomKind)reader.GetInt32(2), reader.GetString(3), reader.FromMillis(4));
 
     private static RoomListing ReadListing(DbDataReader reader) => new(
-        ReadRoom(reader), (ulong)reader.GetInt64(5), (ulong)reader.GetInt64(6), reader.GetInt32(7), reader.GetBoolean(8));
+        ReadRoom(reader), (ulong)reader.GetInt64(5), (ulong)reader.GetInt64(6), reader.GetInt32(7), reader.GetBoolean(8), reader.GetInt32(9));
 }

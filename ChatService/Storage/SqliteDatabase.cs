@@ -267,5 +267,9 @@ internal static class SchemaMigrations
         """
         ALTER TABLE messages ADD COLUMN reply_to INTEGER;
         """,
+        // @-mentions of room members, keyed for one user's unread count per room.
+        """
+        CREATE TABLE mentions (user_id TEXT NOT NULL, room_id TEXT NOT NULL, seq INTEGER NOT NULL, PRIMARY KEY (user_id, room_id, seq)) WITHOUT ROWID;
+        """,
     ];
 }

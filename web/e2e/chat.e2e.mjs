@@ -402,6 +402,27 @@ const scenarios = [
     }
   }],
 
+  ["a mention reaches a user in another room, with a count until read", async () => {
+    const { alice, bob } = ctx;
+    await openRoom(alice, room);
+    await openRoom(bob, "dm:alice:bob");
+    await alice.fill("#composer-text", "");
+    await alice.click("#composer-text");
+    await alice.keyboard.type("@bo", { delay: 20 });
+    await alice.press("#composer-text", "Tab");
+    await until(alice, "Tab completes the member's name", () => document.querySelector("#composer-text").value === "@bob ");
+    await alice.keyboard.type("please look at the agenda");
+    await alice.press("#composer-text", "Enter");
+    await until(bob, "bob, in another room, is told he was mentioned", () => [...document.querySelectorAll("#toasts .toast")]
+      .some((t) => t.querySelector(".toast-title")?.textContent.startsWith("alice mentioned you in") && t.querySelector("p")?.textContent === "@bob please look at the agenda"));
+    await until(bob, "the lobby shows one mention", (r) => document.querySelector(`#sidebar [data-room="${r}"] .mentions`)?.textContent === "@1", room);
+    await openRoom(bob, room);
+    await seesMessage(bob, "bob", "@bob please look at the agenda");
+    await openRoom(bob, "dm:alice:bob");
+    await until(bob, "the mention count clears once the room was read", (r) => !document.querySelector(`#sidebar [data-room="${r}"] .mentions`), room);
+    await openRoom(bob, room);
+  }],
+
   ["server restart: pages resume with nothing lost or doubled", async ({ server }) => {
     const { alice, bob } = ctx;
     await openRoom(alice, room);

@@ -291,6 +291,7 @@ export class Controller {
     const seq = room.seenSeq;
     if (seq <= room.readSeq) return;
     room.readSeq = seq;
+    room.unreadMentions = 0; // everything up to the newest message has been shown
     this.store.changed();
     this.api.chat.markRead({ sessionId: session.sessionId, room: room.id, seq: BigInt(seq) }).catch(() => {
       room.readSeq = Math.min(room.readSeq, seq - 1); // try again on the next change

@@ -197,6 +197,9 @@ export class ChatSession {
       case "messageDeleted":
         this.store.applyDeleted(f.value.room, Number(f.value.seq), Number(f.value.change));
         break;
+      case "mention":
+        if (f.value.message) this.store.applyMention(f.value.message);
+        break;
       case "messageEdited":
         if (f.value.message) this.store.applyEdited(f.value.message);
         break;

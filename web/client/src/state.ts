@@ -14,6 +14,8 @@ export interface Room {
   /** Newest seq the server has told us about. */
   lastSeq: number;
   readSeq: number;
+  /** Unread messages that @-mention us (the server's count, plus mentions heard since). */
+  unreadMentions: number;
   /** Joined on the current Subscribe session: live messages flow. */
   joined: boolean;
   /** Store epoch the messages below came from. */
@@ -127,7 +129,7 @@ export class ChatStore {
     if (!room) {
       room = {
         id: summary.id, title: summary.title, kind: summary.kind, isMember: summary.isMember,
-        lastSeq: 0, readSeq: 0, joined: false, epoch: "", messages: [], seenSeq: 0, seenChange: 0,
+        lastSeq: 0, readSeq: 0, unreadMentions: 0, joined: false, epoch: "", messages: [], seenSeq: 0, seenChange: 0,
         hasOlder: false, loadingOlder: false, members: new Map(), typing: new Map(),
       };
       this.rooms.set(summary.id, room);
@@ -137,6 +139,7 @@ export class ChatStore {
     room.isMember ||= summary.isMember;
     room.lastSeq = Math.max(room.lastSeq, Number(summary.lastSeq));
     room.readSeq = Math.max(room.readSeq, Number(summary.readSeq));
+    room.unreadMentions = summary.unreadMentions;
     this.changed();
     return room;
   }
@@ -258,9 +261,18 @@ export class ChatStore {
     return undefined;
   }
 
+  /** Someone mentioned us: counted for the room unless it is the open one, and said in a notice. */
+  applyMention(message: ChatMessage): void {
+    const room = this.rooms.get(message.room);
+    if (message.room === this.activeRoom) return;
+    if (room) room.unreadMentions++;
+    this.toast("notification", `${message.senderName} mentioned you in ${room ? this.roomLabel(room) : message.room}`, visible(message.text));
+  }
+
   applyReadMarker(roomId: string, seq: number): void {
     const room = this.rooms.get(roomId);
     if (!room) return;
+    if (seq >= room.lastSeq) room.unreadMentions = 0;
     room.readSeq = Math.max(room.readSeq, seq);
     this.changed();
   }

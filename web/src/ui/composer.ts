@@ -28,6 +28,20 @@ export function composerView(controller: Controller): View & { focus(): void } {
     text.value = "";
   };
   form.addEventListener("submit", (e) => (e.preventDefault(), submit()));
+
+  /** Tab after "@al" completes a member's name of the open room; true when it did. */
+  const completeMention = (): boolean => {
+    const before = text.value.slice(0, text.selectionStart);
+    const typed = /(?:^|\s)@([A-Za-z0-9_.-]*)$/.exec(before)?.[1];
+    const room = store.activeRoom ? store.rooms.get(store.activeRoom) : undefined;
+    if (typed === undefined || !room) return false;
+    const names = [...room.members.values()].map((m) => m.userName).filter((n) => n.toLowerCase().startsWith(typed.toLowerCase()) && n !== store.me?.name);
+    if (names.length !== 1) return false;
+    const completed = before.slice(0, before.length - typed.length) + names[0] + " ";
+    text.value = completed + text.value.slice(text.selectionStart);
+    text.setSelectionRange(completed.length, completed.length);
+    return true;
+  };
   text.addEventListener("keydown", (e) => {
     if (e.key === "Enter" && !e.shiftKey && !e.isComposing) {
       e.preventDefault();
@@ -38,6 +52,8 @@ export function composerView(controller: Controller): View & { focus(): void } {
       e.preventDefault();
       text.value = "";
       controller.cancelEdit();
+    } else if (e.key === "Tab" && !e.shiftKey && completeMention()) {
+      e.preventDefault();
     } else if (e.key === "Escape" && controller.replyingTo) {
       e.preventDefault();
       controller.cancelReply();

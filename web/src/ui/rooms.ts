@@ -24,12 +24,15 @@ export function sidebarView(controller: Controller, onPicked: () => void): View 
         onclick: () => (controller.selectRoom(room.id), onPicked()),
       },
         h("span", { class: "room-name" }, room.kind === RoomKind.PRIVATE ? `🔒 ${label}` : label),
+        !active && room.unreadMentions > 0
+          ? h("span", { class: "mentions", "aria-label": `${room.unreadMentions} mentioning you` }, `@${room.unreadMentions}`)
+          : null,
         unread > 0 && room.isMember ? h("span", { class: "unread", "aria-label": `${unread} unread` }, String(unread)) : null,
       ),
     );
   };
   const sync = (list: HTMLElement, rooms: Room[]): void =>
-    reconcile(list, rooms, (r) => r.id, (r) => `${store.roomLabel(r)}|${store.unread(r)}|${r.id === store.activeRoom}|${r.isMember}`, item);
+    reconcile(list, rooms, (r) => r.id, (r) => `${store.roomLabel(r)}|${store.unread(r)}|${r.unreadMentions}|${r.id === store.activeRoom}|${r.isMember}`, item);
 
   const el = h("nav", { id: "sidebar", class: "sidebar", "aria-label": "Rooms" },
     h("h2", {}, "Rooms"), joinedList, emptyHint,
