@@ -12,7 +12,7 @@ public sealed class CrossLanguageChatTests
     private static readonly TimeSpan PeerTimeout = TimeSpan.FromSeconds(60);
 
     public static IEnumerable<object[]> Scenarios =>
-        new[] { "two_users_chat", "typing_seen", "resume_after_seq", "unauthenticated", "error_frame_keeps_stream" }
+        new[] { "two_users_chat", "typing_seen", "resume_after_seq", "edit_resume", "unauthenticated", "error_frame_keeps_stream" }
             .SelectMany(s => new[] { new object[] { "grpc-js", s }, new object[] { "python", s } });
 
     /// <summary>Scenarios only grpc-js runs: a reader that stops reading, and deadlines on both call kinds.</summary>

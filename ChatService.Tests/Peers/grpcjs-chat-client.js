@@ -7,7 +7,7 @@
 // Usage:
 //   node grpcjs-chat-client.js --server=127.0.0.1:P --scenario=NAME
 //
-// Scenarios: two_users_chat, typing_seen, resume_after_seq, unauthenticated,
+// Scenarios: two_users_chat, typing_seen, resume_after_seq, edit_resume, unauthenticated,
 // error_frame_keeps_stream (python_chat_client.py implements the same ones), and
 //   stalled_reader    a user who joins and stops reading (call.pause(), so HTTP/2
 //                     flow control pushes back) while alice sends 200 messages of
@@ -462,6 +462,41 @@ const scenarios = {
       check(m.text === texts[i - 1], `${b.name}: replayed seq ${i} text ${JSON.stringify(m.text)}, expected ${JSON.stringify(texts[i - 1])}`);
       check(m.sender_name === a.name, `${b.name}: replayed seq ${i} sender_name ${JSON.stringify(m.sender_name)}, expected ${a.name}`);
     }
+  },
+
+  // An edit and a deletion made while b was away reach b on resume, in change order, then live.
+  async edit_resume(s) {
+    const a = await s.register('jsE');
+    const b = await s.register('jsF');
+    const room = await s.createRoom(a);
+    const ca = await s.connect(a);
+    await ca.join(room);
+    const { ack: first } = await ca.sendMessage(room, 'typo hre');
+    const { ack: second } = await ca.sendMessage(room, 'never mind');
+    let cb = await s.connect(b);
+    const joined = await cb.join(room);
+    const lastChange = joined.last_change;
+    cb.close();
+
+    const editAck = await ca.answer(ca.send('edit_message', { room, seq: first.seq, text: 'typo here' }), 'change_ack');
+    const deleteAck = await ca.answer(ca.send('delete_message', { room, seq: second.seq }), 'change_ack');
+    check(Number(deleteAck.change) === Number(editAck.change) + 1,
+      `${a.name}: changes ${editAck.change} then ${deleteAck.change}, expected consecutive numbers`);
+
+    cb = await s.connect(b);
+    const resumed = await cb.join(room, { after_seq: second.seq, store_epoch: cb.welcome.store_epoch, after_change: lastChange });
+    check(resumed.resume === 'RESUME_RESULT_COMPLETE', `${b.name}: resume=${resumed.resume}, expected COMPLETE`);
+    const edited = (await cb.waitFor((f) => f.frame === 'message_edited', 'the missed edit')).message_edited.message;
+    check(edited.seq === first.seq && edited.text === 'typo here' && edited.change === editAck.change && edited.edited_at,
+      `${b.name}: replayed edit ${JSON.stringify(edited)}`);
+    const deleted = (await cb.waitFor((f) => f.frame === 'message_deleted', 'the missed deletion')).message_deleted;
+    check(deleted.seq === second.seq && deleted.change === deleteAck.change && deleted.deleted_by === a.name,
+      `${b.name}: replayed deletion ${JSON.stringify(deleted)}`);
+
+    ca.send('edit_message', { room, seq: first.seq, text: 'typo here, fixed twice' });
+    const live = (await cb.waitFor((f) => f.frame === 'message_edited', 'the live edit')).message_edited.message;
+    check(Number(live.change) === Number(deleteAck.change) + 1 && live.text === 'typo here, fixed twice',
+      `${b.name}: live edit ${JSON.stringify(live)}`);
   },
 
   async unauthenticated(s) {

@@ -6,7 +6,7 @@ ChatService.Connect, join, send) and checks what comes back:
 
     /usr/bin/python3 python_chat_client.py --server=127.0.0.1:PORT --scenario=NAME
 
-Scenarios: two_users_chat, typing_seen, resume_after_seq, unauthenticated,
+Scenarios: two_users_chat, typing_seen, resume_after_seq, edit_resume, unauthenticated,
 error_frame_keeps_stream (grpcjs-chat-client.js implements the same ones).
 
 Prints "OK: NAME" and exits 0 on success; prints one line saying why to stderr and
@@ -60,6 +60,7 @@ chat_pb2 = None
 chat_pb2_grpc = None
 auth_pb2 = None
 auth_pb2_grpc = None
+admin_pb2 = None
 
 
 class TestFailure(Exception):
@@ -78,13 +79,15 @@ def _generate_stubs(proto_root):
 
 
 def load_stubs(proto_root):
-    global types_pb2, chat_pb2, chat_pb2_grpc, auth_pb2, auth_pb2_grpc
+    global types_pb2, chat_pb2, chat_pb2_grpc, auth_pb2, auth_pb2_grpc, admin_pb2
     gen_dir = _generate_stubs(proto_root)
     # The generated modules import each other as "chat.v1.*".
     sys.path.insert(0, gen_dir)
     from chat.v1 import types_pb2 as t, chat_pb2 as c, chat_pb2_grpc as cg, \
         auth_pb2 as a, auth_pb2_grpc as ag
     types_pb2, chat_pb2, chat_pb2_grpc, auth_pb2, auth_pb2_grpc = t, c, cg, a, ag
+    from chat.v1 import admin_pb2 as ad
+    admin_pb2 = ad
 
 
 # --------------------------------------------------------------------------------------
@@ -283,9 +286,9 @@ class Conn:
               "%s: answer to %s is %s, expected %s" % (self.user.name, rid, brief(f), kind))
         return getattr(f, kind)
 
-    def join(self, room, after_seq=0, store_epoch=""):
+    def join(self, room, after_seq=0, store_epoch="", after_change=0):
         rid = self.send("join", chat_pb2.JoinRequest(room=room, after_seq=after_seq,
-                                                     store_epoch=store_epoch))
+                                                     store_epoch=store_epoch, after_change=after_change))
         joined = self.answer(rid, "joined")
         check(joined.room.id == room,
               "%s: joined names room %r, expected %s" % (self.user.name, joined.room.id, room))
@@ -426,6 +429,45 @@ def resume_after_seq(s):
               % (b.name, m.seq, m.sender_name, a.name))
 
 
+def edit_resume(s):
+    """An edit and a deletion made while b was away reach b on resume, in change order, then live."""
+    a = s.register("pyE")
+    b = s.register("pyF")
+    room = s.create_room(a)
+    ca = s.connect(a)
+    ca.join(room)
+    first, _ = ca.send_message(room, "typo hre")
+    second, _ = ca.send_message(room, "never mind")
+    cb = s.connect(b)
+    joined = cb.join(room)
+    last_change = joined.last_change
+    cb.close()
+
+    rid = ca.send("edit_message", chat_pb2.EditMessageRequest(room=room, seq=first.seq, text="typo here"))
+    edit_ack = ca.answer(rid, "change_ack")
+    rid = ca.send("delete_message", admin_pb2.DeleteMessageRequest(room=room, seq=second.seq))
+    delete_ack = ca.answer(rid, "change_ack")
+    check(delete_ack.change == edit_ack.change + 1, "%s: changes %d then %d, expected consecutive numbers"
+          % (a.name, edit_ack.change, delete_ack.change))
+
+    cb = s.connect(b)
+    resumed = cb.join(room, after_seq=second.seq, store_epoch=cb.welcome.store_epoch, after_change=last_change)
+    check(resumed.resume == chat_pb2.RESUME_RESULT_COMPLETE, "%s: resume=%s, expected COMPLETE"
+          % (b.name, chat_pb2.ResumeResult.Name(resumed.resume)))
+    edited = cb.wait_for(lambda f: f.WhichOneof("frame") == "message_edited", "the missed edit").message_edited.message
+    check((edited.seq, edited.text, edited.change) == (first.seq, "typo here", edit_ack.change),
+          "%s: replayed edit seq %d %r change %d" % (b.name, edited.seq, edited.text, edited.change))
+    check(edited.HasField("edited_at"), "%s: the edited message has no edited_at" % b.name)
+    deleted = cb.wait_for(lambda f: f.WhichOneof("frame") == "message_deleted", "the missed deletion").message_deleted
+    check((deleted.seq, deleted.change, deleted.deleted_by) == (second.seq, delete_ack.change, a.name),
+          "%s: replayed deletion seq %d change %d by %r" % (b.name, deleted.seq, deleted.change, deleted.deleted_by))
+
+    ca.send("edit_message", chat_pb2.EditMessageRequest(room=room, seq=first.seq, text="typo here, fixed twice"))
+    live = cb.wait_for(lambda f: f.WhichOneof("frame") == "message_edited", "the live edit").message_edited.message
+    check(live.change == delete_ack.change + 1 and live.text == "typo here, fixed twice",
+          "%s: live edit change %d %r" % (b.name, live.change, live.text))
+
+
 def _b64url(data):
     return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
 
@@ -515,7 +557,7 @@ def error_frame_keeps_stream(s):
 
 
 SCENARIOS = {f.__name__: f for f in (
-    two_users_chat, typing_seen, resume_after_seq, unauthenticated, error_frame_keeps_stream,
+    two_users_chat, typing_seen, resume_after_seq, unauthenticated, error_frame_keeps_stream, edit_resume,
 )}
 
 

@@ -423,6 +423,27 @@ const scenarios = [
     await openRoom(bob, room);
   }],
 
+  ["search finds a message by its words and opens its room", async () => {
+    const { alice } = ctx;
+    await openRoom(alice, "dm:alice:bob");
+    await alice.fill("#search-text", "agenda");
+    for (let attempt = 0; ; attempt++) {
+      // Indexing trails a send by up to a quarter second; the mention above was sent just before.
+      await alice.press("#search-text", "Enter");
+      try {
+        await until(alice, "a hit for 'agenda'", () => document.querySelector("#search-results li.hit mark")?.textContent === "agenda", undefined, 2000);
+        break;
+      } catch (error) {
+        if (attempt >= 5) throw error;
+      }
+    }
+    const hit = await alice.$eval("#search-results li.hit", (li) => ({ room: li.dataset.room, snippet: li.querySelector(".snippet").textContent }));
+    if (hit.room !== room || hit.snippet !== "@bob please look at the agenda") throw new Error(`unexpected hit ${JSON.stringify(hit)}`);
+    await alice.click("#search-results li.hit button");
+    await isOpen(alice, room);
+    await until(alice, "the results close and the conversation is back", () => document.querySelector(".search-pane").hidden && !document.querySelector("#messages").hidden);
+  }],
+
   ["server restart: pages resume with nothing lost or doubled", async ({ server }) => {
     const { alice, bob } = ctx;
     await openRoom(alice, room);

@@ -1,7 +1,7 @@
 // What the page can do, in one place: sign in and out, pick, join, create and open rooms, send,
 // edit and delete, type, read, page back through history, broadcast. Views call these; they never
 // call the API.
-import { Auth, ChatSession, ChatStore, Code, createApi, errorCode, errorText, newClientMsgId, Outbox, RoomKind, type Api, type ChatMessage, type Room } from "@chatgrpc/client";
+import { Auth, ChatSession, ChatStore, Code, createApi, errorCode, errorText, newClientMsgId, Outbox, RoomKind, type Api, type ChatMessage, type Room, type SearchHit } from "@chatgrpc/client";
 import { Dashboard } from "./dashboard";
 
 const roomListIntervalMs = 10_000;
@@ -24,6 +24,8 @@ export class Controller {
   editing: { room: string; seq: bigint; text: string } | null = null;
   /** The message the composer's next send answers. */
   replyingTo: ChatMessage | null = null;
+  /** The open search (its results take the conversation's place), or null. */
+  search: { query: string; hits: SearchHit[]; loading: boolean; error: string } | null = null;
 
   constructor() {
     this.api = createApi(() => this.auth.accessToken);
@@ -132,6 +134,33 @@ export class Controller {
     const replyTo = this.replyingTo?.room === roomId ? this.replyingTo.seq : 0n;
     this.replyingTo = null;
     this.outbox.submit(roomId, text, replyTo);
+  }
+
+  /** Searches every room we are in; the results show until closed or a hit is opened. */
+  async runSearch(query: string): Promise<void> {
+    if (query.trim() === "") return this.closeSearch();
+    const search = { query: query.trim(), hits: [] as SearchHit[], loading: true, error: "" };
+    this.search = search;
+    this.dashboard.close();
+    this.store.changed();
+    try {
+      const { hits } = await this.api.chat.search({ query: search.query, limit: 50 });
+      search.hits = hits;
+    } catch (error) {
+      search.error = errorText(error);
+    }
+    search.loading = false;
+    this.store.changed();
+  }
+
+  closeSearch(): void {
+    this.search = null;
+    this.store.changed();
+  }
+
+  openSearchHit(hit: SearchHit): void {
+    this.closeSearch();
+    if (hit.message) this.selectRoom(hit.message.room);
   }
 
   beginReply(message: ChatMessage): void {

@@ -7,6 +7,7 @@ import { h } from "./dom";
 import { loginView, type View } from "./login";
 import { messagesView } from "./messages";
 import { peopleView } from "./people";
+import { searchResultsView } from "./search";
 import { sidebarView } from "./rooms";
 import { toastsView } from "./toasts";
 import { topbarView } from "./topbar";
@@ -41,7 +42,8 @@ export function mountApp(root: HTMLElement, controller: Controller): void {
   ];
   const [topbar, sidebar, messages, , people] = views as [View, View, View, View, View];
   const dashboard = dashboardView(controller.dashboard);
-  chat.append(topbar.el, sidebar.el, h("main", { class: "conversation" }, messages.el, composer.el, dashboard.el), people.el);
+  const results = searchResultsView(controller);
+  chat.append(topbar.el, sidebar.el, h("main", { class: "conversation" }, messages.el, composer.el, dashboard.el, results.el), people.el);
 
   chat.addEventListener("keydown", (e) => {
     if (e.key === "Escape" && chat.dataset.panel) setPanel("");
@@ -69,10 +71,13 @@ export function mountApp(root: HTMLElement, controller: Controller): void {
       for (const view of views) view.update();
       // The dashboard takes the conversation's place while it is open.
       const open = controller.dashboard.open;
-      messages.el.hidden = open;
-      composer.el.hidden = open;
+      const searching = !open && controller.search !== null;
+      messages.el.hidden = open || searching;
+      composer.el.hidden = open || searching;
       dashboard.el.hidden = !open;
+      results.el.hidden = !searching;
       if (open) dashboard.update();
+      if (searching) results.update();
     }
     else login.update();
     toasts.update();

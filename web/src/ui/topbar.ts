@@ -3,6 +3,7 @@
 import { Role, type ConnectionState } from "@chatgrpc/client";
 import type { Controller } from "../controller";
 import { h, setText } from "./dom";
+import { searchBox } from "./search";
 import type { View } from "./login";
 
 const labels: Record<ConnectionState, string> = {
@@ -21,7 +22,7 @@ export function topbarView(controller: Controller, togglePanel: (panel: "rooms" 
   const peopleButton = h("button", { type: "button", class: "toggle people-toggle", "aria-controls": "people", onclick: () => togglePanel("people") }, "People");
   const signOut = h("button", { type: "button", class: "secondary sign-out", onclick: () => controller.signOut() }, "Sign out");
   const dashboard = h("button", { type: "button", id: "dashboard-toggle", class: "secondary", "aria-pressed": "false", hidden: true, onclick: () => controller.dashboard.toggle() }, "Dashboard");
-  const el = h("header", { class: "topbar" }, roomsButton, title, connection, peopleButton, me, dashboard, signOut);
+  const el = h("header", { class: "topbar" }, roomsButton, title, connection, searchBox(controller), peopleButton, me, dashboard, signOut);
 
   return {
     el,
