@@ -9,7 +9,7 @@ internal sealed partial class InteractiveChat
 {
     private static readonly string[] Commands =
     [
-        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/search", "/reply", "/edit", "/delete", "/status", "/read", "/quit", "/help",
+        "/join", "/leave", "/rooms", "/create", "/who", "/dm", "/history", "/me", "/seen", "/search", "/reply", "/edit", "/delete", "/status", "/read", "/quit", "/help",
         "/broadcast", "/notify", "/kick", "/stats",
     ];
 
@@ -159,7 +159,7 @@ internal sealed partial class InteractiveChat
                 return false;
             case "/help":
                 _screen.WriteLine("/join <room>  /leave  /rooms  /create <room> [private]  /who  /dm <user>  /history [n]");
-                _screen.WriteLine("/search <words> (every room of yours; word* for a prefix)");
+                _screen.WriteLine("/search <words> (every room of yours; word* for a prefix)  /seen (who read your last message)");
                 _screen.WriteLine("/me <action>  /reply [#seq] <text>  /edit <text> (or the up arrow)  /delete [seq]  /status online|away|busy [text]  /read  /quit");
                 _screen.WriteLine("admins: /broadcast <text>  /notify <user> <text>  /kick <user> [reason]  /stats");
                 break;
@@ -232,6 +232,17 @@ internal sealed partial class InteractiveChat
                     Background.Forget(_session.DeleteAsync(_room, seq));
                 }
 
+                break;
+            case "/seen" when _room is not null:
+                if (!_lastOwn.TryGetValue(_room, out var mine))
+                {
+                    _screen.WriteLine(_screen.Dim("  you have sent nothing here this session"));
+                    break;
+                }
+
+                var readers = _receipts.GetValueOrDefault(_room)?.Values
+                    .Where(r => r.UserId != _session.User?.Id && r.Seq >= mine.Seq).Select(r => r.UserName).Order().ToList() ?? [];
+                _screen.WriteLine(_screen.Dim(readers.Count == 0 ? $"  #{mine.Seq} not seen by anyone yet" : $"  #{mine.Seq} seen by {string.Join(", ", readers)}"));
                 break;
             case "/search" when first.Length > 0:
                 var found = await access.Chat.SearchAsync(new SearchRequest { Query = (first + " " + rest).Trim(), Limit = 10 }, options);

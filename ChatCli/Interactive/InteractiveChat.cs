@@ -18,6 +18,7 @@ internal sealed partial class InteractiveChat(ServerAccess access)
     private readonly Dictionary<string, int> _unread = new();
     private readonly Dictionary<string, ChatMessage> _lastOwn = new();
     private readonly Dictionary<string, ChatMessage> _lastOthers = new();
+    private readonly Dictionary<string, Dictionary<string, ReadReceipt>> _receipts = new();
     private readonly Channel<object> _inbox = Channel.CreateUnbounded<object>();
     private ChatClient _session = null!;
     private Terminal _screen = null!;
@@ -157,6 +158,8 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                     _people[member.UserId] = member;
                 }
 
+                _receipts[joined.Room.Id] = joined.ReadReceipts.ToDictionary(r => r.UserId);
+
                 if (joined.Resume != ResumeResult.Complete && joined.Room.Id == _room)
                 {
                     foreach (var message in joined.History)
@@ -202,6 +205,10 @@ internal sealed partial class InteractiveChat(ServerAccess access)
                 // In the open room the message itself shows; elsewhere the mention says where to look.
                 var mention = frame.Mention.Message;
                 _screen.WriteLine(_screen.Colored($"[@ {mention.SenderName} in #{mention.Room}] {Visible.Text(mention.Text)}", 93));
+                break;
+            case ServerFrame.FrameOneofCase.ReadReceipt:
+                var receipt = frame.ReadReceipt;
+                (_receipts.TryGetValue(receipt.Room, out var known) ? known : _receipts[receipt.Room] = new())[receipt.UserId] = receipt;
                 break;
             case ServerFrame.FrameOneofCase.RoomAdded:
                 _screen.WriteLine(_screen.Colored($"{frame.RoomAdded.AddedBy} added you to #{frame.RoomAdded.Room.Id}: /join {frame.RoomAdded.Room.Id}", 93));

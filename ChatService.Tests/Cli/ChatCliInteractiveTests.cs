@@ -60,6 +60,17 @@ public sealed class ChatCliInteractiveTests
         await b.SendKeysAsync("see above");
         await b.PressAsync("Enter");
         await a.WaitForScreenAsync(s => s.Contains("bob: @alice see above"), "the mention");
+        await b.SendKeysAsync("/read");
+        await b.PressAsync("Enter");
+        string seen = "";
+        for (var attempt = 0; attempt < 20 && !seen.Contains("seen by bob"); attempt++)
+        {
+            await Task.Delay(100);
+            await a.SendKeysAsync("/seen");
+            await a.PressAsync("Enter");
+            seen = await a.ScreenAsync();
+        }
+
         string found = "";
         for (var attempt = 0; attempt < 20 && !found.Contains("best matches"); attempt++)
         {
@@ -73,6 +84,7 @@ public sealed class ChatCliInteractiveTests
         StringAssert.Contains(screen, "alice: teh plan is set", "the original line stays where it was");
         StringAssert.Contains(quoted, "╭ #1 alice: the plan is set", "the reply quotes the message it answers, as edited");
         StringAssert.Contains(found, "[plans] #1 alice: the plan is set", "/search finds the message by its edited words");
+        StringAssert.Contains(seen, "#1 seen by bob", "bob's /read reached alice as a read receipt");
         StringAssert.Contains(history, "alice: the plan is set (edited)");
         Assert.AreEqual(1, Occurrences(history, "plan is set"), "edited in place, not sent again:\n" + history);
     }

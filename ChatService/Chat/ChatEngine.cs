@@ -16,6 +16,7 @@ public sealed partial class ChatEngine(
     RoomMembership membership,
     MessageChanges changes,
     Mentions mentions,
+    ReadReceipts receipts,
     RoomRegistry rooms,
     IMessagePipeline pipeline,
     IRoomStore roomStore,
@@ -276,6 +277,7 @@ public sealed partial class ChatEngine(
         var marker = new ReadMarker { Room = roomId, Seq = stored };
         var frame = Frames.Durable(new ServerFrame { ReadMarker = marker });
         relay.ToUser(session.User.Id, frame, exceptSessionId: session.Id);
+        await receipts.MovedAsync(roomId, session.User, stored).ConfigureAwait(false);
 
         return marker;
     }

@@ -27,6 +27,12 @@ public sealed class ChatOptions
 
     public int HistoryPageMax { get; set; } = 500;
 
+    /// <summary>Rooms of at most this many members show who read how far (read receipts); 0: none do.</summary>
+    public int ReadReceiptsMaxMembers { get; set; } = 50;
+
+    /// <summary>A member's read receipts in a room go out at most once per this interval, the newest position.</summary>
+    public TimeSpan ReadReceiptInterval { get; set; } = TimeSpan.FromSeconds(1);
+
     /// <summary>How long after sending its author may edit a message; zero: always. Deleting has no window.</summary>
     public TimeSpan EditWindow { get; set; } = TimeSpan.FromHours(24);
 

@@ -13,6 +13,7 @@ public sealed class RoomMembership(
     RoomRegistry rooms,
     IMessagePipeline pipeline,
     MessageChanges changes,
+    ReadReceipts receipts,
     IRoomStore roomStore,
     IMessageStore messages,
     PresenceTracker presence,
@@ -113,6 +114,7 @@ public sealed class RoomMembership(
         };
         joined.Room.LastSeq = watermark;
         joined.Members.AddRange(members.Select(presence.Get));
+        joined.ReadReceipts.AddRange(await receipts.ListAsync(room.Id, members.Count).ConfigureAwait(false));
 
         var resumable = request.AfterSeq > 0
             && (request.StoreEpoch.Length == 0 || request.StoreEpoch == messages.Epoch)

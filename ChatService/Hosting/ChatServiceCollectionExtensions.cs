@@ -47,6 +47,7 @@ public static class ChatServiceCollectionExtensions
         services.AddSingleton<RoomMembership>();
         services.AddSingleton<MessageChanges>();
         services.AddSingleton<Mentions>();
+        services.AddSingleton<ReadReceipts>();
         services.AddSingleton<ChatEngine>();
         services.AddSingleton<RoomDirectory>();
         services.AddSingleton<AdminOperations>();

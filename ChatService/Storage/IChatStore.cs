@@ -68,6 +68,11 @@ public interface IRoomStore
     /// <summary>The room's members among these user names (any case).</summary>
     Task<IReadOnlyList<UserRecord>> FindMembersByNameAsync(string roomId, IReadOnlyCollection<string> names, CancellationToken cancellationToken = default);
 
+    /// <summary>Members who have read anything in the room, with how far: (user id, name, read seq).</summary>
+    Task<IReadOnlyList<(string UserId, string UserName, ulong ReadSeq)>> ListReadMarkersAsync(string roomId, CancellationToken cancellationToken = default);
+
+    Task<int> CountMembersAsync(string roomId, CancellationToken cancellationToken = default);
+
     /// <summary>Records that message <paramref name="seq"/> mentions these users, for their unread-mention counts.</summary>
     Task AddMentionsAsync(string roomId, ulong seq, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default);
 

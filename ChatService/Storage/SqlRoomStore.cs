@@ -109,6 +109,14 @@ public sealed class SqlRoomStore(ISqlDatabase database) : IRoomStore
             SqlUserStore.ReadUser, cancellationToken, [("@room", roomId), .. keys.Select((key, i) => ($"@n{i}", (object?)key))]).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<(string UserId, string UserName, ulong ReadSeq)>> ListReadMarkersAsync(string roomId, CancellationToken cancellationToken = default) =>
+        await database.QueryAsync(
+            "SELECT u.id, u.name, m.read_seq FROM memberships m JOIN users u ON u.id = m.user_id WHERE m.room_id = @room AND m.read_seq > 0 ORDER BY u.name_key;",
+            reader => (reader.GetString(0), reader.GetString(1), (ulong)reader.GetInt64(2)), cancellationToken, ("@room", roomId)).ConfigureAwait(false);
+
+    public async Task<int> CountMembersAsync(string roomId, CancellationToken cancellationToken = default) =>
+        Convert.ToInt32(await database.ScalarAsync("SELECT COUNT(*) FROM memberships WHERE room_id = @room;", cancellationToken, ("@room", roomId)).ConfigureAwait(false));
+
     public async Task AddMentionsAsync(string roomId, ulong seq, IReadOnlyCollection<string> userIds, CancellationToken cancellationToken = default)
     {
         foreach (var userId in userIds)

@@ -223,6 +223,8 @@ const scenarios = [
     await seesMessage(alice, "alice", "Hello bob, this is alice.", 3000);
     await checkGapless(alice, "alice");
     await checkGapless(bob, "bob");
+    // bob's page marked the room read while showing it: alice's message says so.
+    await until(alice, "alice's message shows it was seen by bob", () => document.querySelector("#messages li.msg.mine .seen")?.textContent === "Seen by bob");
     await alice.screenshot({ path: join(artifacts, "two-user-chat-alice.png") });
     await bob.screenshot({ path: join(artifacts, "two-user-chat-bob.png") });
     return `delivered in ${ms} ms`;

@@ -304,7 +304,7 @@ export class Controller {
     const roomId = this.store.activeRoom;
     const room = roomId ? this.store.rooms.get(roomId) : undefined;
     if (!room || !this.session?.isJoined(room.id) || document.visibilityState !== "visible") return;
-    if (room.seenSeq <= room.readSeq) return;
+    if (room.seenSeq <= room.markedSeq) return;
     this.unreadShown = room;
     clearTimeout(this.markReadTimer);
     this.markReadTimer = setTimeout(() => this.markRead(), 300);
@@ -318,12 +318,15 @@ export class Controller {
     this.unreadShown = null;
     if (!room || room.id !== this.store.activeRoom || !session?.isJoined(room.id)) return;
     const seq = room.seenSeq;
-    if (seq <= room.readSeq) return;
-    room.readSeq = seq;
+    // Against what the server holds: our own sends count as read here, but the others (receipts) and
+    // our other devices only learn of a marker we send.
+    if (seq <= room.markedSeq) return;
+    room.readSeq = Math.max(room.readSeq, seq);
+    room.markedSeq = seq;
     room.unreadMentions = 0; // everything up to the newest message has been shown
     this.store.changed();
     this.api.chat.markRead({ sessionId: session.sessionId, room: room.id, seq: BigInt(seq) }).catch(() => {
-      room.readSeq = Math.min(room.readSeq, seq - 1); // try again on the next change
+      room.markedSeq = Math.min(room.markedSeq, seq - 1); // try again on the next change
     });
   }
 

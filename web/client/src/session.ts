@@ -197,6 +197,9 @@ export class ChatSession {
       case "messageDeleted":
         this.store.applyDeleted(f.value.room, Number(f.value.seq), Number(f.value.change));
         break;
+      case "readReceipt":
+        this.store.applyReceipt(f.value);
+        break;
       case "mention":
         if (f.value.message) this.store.applyMention(f.value.message);
         break;

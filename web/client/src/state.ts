@@ -1,6 +1,6 @@
 // The page's model: rooms with their messages and members, presence, pending sends, toasts and the
 // connection state. Frames from the stream are applied here; views read it and re-render on change.
-import { type Joined, ResumeResult, type SendAck, type ServerLimits } from "./gen/chat/v1/chat_pb.js";
+import { type Joined, type ReadReceipt, ResumeResult, type SendAck, type ServerLimits } from "./gen/chat/v1/chat_pb.js";
 import { type ChatMessage, type Presence, PresenceStatus, type Quote, RoomKind, type RoomSummary, type User } from "./gen/chat/v1/types_pb.js";
 import { visible } from "./text.js";
 
@@ -14,6 +14,8 @@ export interface Room {
   /** Newest seq the server has told us about. */
   lastSeq: number;
   readSeq: number;
+  /** The read marker the server holds (readSeq also counts our own sends as read, which the server is not told). */
+  markedSeq: number;
   /** Unread messages that @-mention us (the server's count, plus mentions heard since). */
   unreadMentions: number;
   /** Joined on the current Subscribe session: live messages flow. */
@@ -30,6 +32,8 @@ export interface Room {
   loadingOlder: boolean;
   /** Room members by user id. */
   members: Map<string, Presence>;
+  /** How far each member has read, by user id (small rooms only: the server's receipt size). */
+  receipts: Map<string, { name: string; seq: number }>;
   /** Who is typing, by user id, with a local expiry in case the "stopped" event is lost. */
   typing: Map<string, { name: string; until: number }>;
 }
@@ -129,8 +133,8 @@ export class ChatStore {
     if (!room) {
       room = {
         id: summary.id, title: summary.title, kind: summary.kind, isMember: summary.isMember,
-        lastSeq: 0, readSeq: 0, unreadMentions: 0, joined: false, epoch: "", messages: [], seenSeq: 0, seenChange: 0,
-        hasOlder: false, loadingOlder: false, members: new Map(), typing: new Map(),
+        lastSeq: 0, readSeq: 0, markedSeq: 0, unreadMentions: 0, joined: false, epoch: "", messages: [], seenSeq: 0, seenChange: 0,
+        hasOlder: false, loadingOlder: false, members: new Map(), receipts: new Map(), typing: new Map(),
       };
       this.rooms.set(summary.id, room);
     }
@@ -139,6 +143,7 @@ export class ChatStore {
     room.isMember ||= summary.isMember;
     room.lastSeq = Math.max(room.lastSeq, Number(summary.lastSeq));
     room.readSeq = Math.max(room.readSeq, Number(summary.readSeq));
+    room.markedSeq = Math.max(room.markedSeq, Number(summary.readSeq));
     room.unreadMentions = summary.unreadMentions;
     this.changed();
     return room;
@@ -160,6 +165,8 @@ export class ChatStore {
     room.joined = true;
     room.isMember = true;
     room.members = new Map(joined.members.map((m) => [m.userId, m]));
+    // A snapshot with every join, so receipts missed while away need no replay.
+    room.receipts = new Map(joined.readReceipts.map((r) => [r.userId, { name: r.userName, seq: Number(r.seq) }]));
     for (const member of joined.members) this.presence.set(member.userId, member);
     const lastSeq = Number(joined.lastSeq);
     if (joined.resume !== ResumeResult.COMPLETE) {
@@ -169,6 +176,7 @@ export class ChatStore {
       room.seenChange = Number(joined.lastChange);
       room.lastSeq = lastSeq;
       room.readSeq = Number(joined.room.readSeq);
+      room.markedSeq = Number(joined.room.readSeq);
       room.hasOlder = room.messages.length > 0 ? Number(room.messages[0]!.seq) > 1 : lastSeq > 0;
       room.epoch = epoch;
       this.settlePending(room);
@@ -261,6 +269,21 @@ export class ChatStore {
     return undefined;
   }
 
+  applyReceipt(receipt: ReadReceipt): void {
+    const room = this.rooms.get(receipt.room);
+    if (!room) return;
+    const known = room.receipts.get(receipt.userId);
+    room.receipts.set(receipt.userId, { name: receipt.userName, seq: Math.max(known?.seq ?? 0, Number(receipt.seq)) });
+    this.changed();
+  }
+
+  /** Who else has read the room up to this seq ("seen by"), by name. */
+  seenBy(roomId: string, seq: number): string[] {
+    const room = this.rooms.get(roomId);
+    if (!room) return [];
+    return [...room.receipts.entries()].filter(([id, r]) => id !== this.me?.id && r.seq >= seq).map(([, r]) => r.name).sort();
+  }
+
   /** Someone mentioned us: counted for the room unless it is the open one, and said in a notice. */
   applyMention(message: ChatMessage): void {
     const room = this.rooms.get(message.room);
@@ -274,6 +297,7 @@ export class ChatStore {
     if (!room) return;
     if (seq >= room.lastSeq) room.unreadMentions = 0;
     room.readSeq = Math.max(room.readSeq, seq);
+    room.markedSeq = Math.max(room.markedSeq, seq);
     this.changed();
   }
 

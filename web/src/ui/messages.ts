@@ -7,7 +7,7 @@ import type { Controller } from "../controller";
 import { h, reconcile, setText } from "./dom";
 import type { View } from "./login";
 
-type Item = { kind: "older" } | { kind: "message"; message: ChatMessage } | { kind: "pending"; pending: PendingSend };
+type Item = { kind: "older" } | { kind: "message"; message: ChatMessage; seenBy: string[] } | { kind: "pending"; pending: PendingSend };
 
 const timeFormat = new Intl.DateTimeFormat(undefined, { hour: "2-digit", minute: "2-digit" });
 
@@ -31,7 +31,7 @@ export function messagesView(controller: Controller): View {
             room?.loadingOlder ? "Loading…" : "Load older messages"));
       }
       case "message":
-        return messageItem(item.message, item.message.senderId === store.me?.id, controller);
+        return messageItem(item.message, item.message.senderId === store.me?.id, controller, item.seenBy);
       case "pending":
         return pendingItem(item.pending, controller);
     }
@@ -45,7 +45,11 @@ export function messagesView(controller: Controller): View {
       list.hidden = room === undefined;
       const items: Item[] = [];
       if (room?.hasOlder) items.push({ kind: "older" });
-      for (const message of room?.messages ?? []) items.push({ kind: "message", message });
+      // "Seen by" goes under our newest message: who else has read that far.
+      const lastOwn = room ? store.lastOwnMessage(room.id) : undefined;
+      for (const message of room?.messages ?? []) {
+        items.push({ kind: "message", message, seenBy: message === lastOwn ? store.seenBy(room!.id, Number(message.seq)) : [] });
+      }
       const held = new Set(room?.messages.map((m) => m.clientMsgId));
       for (const pending of room ? store.pendingIn(room.id) : []) {
         if (!held.has(pending.clientMsgId)) items.push({ kind: "pending", pending });
@@ -83,13 +87,13 @@ function itemSignature(item: Item, loadingOlder: boolean): string {
     case "older": return String(loadingOlder);
     case "message": {
       const quote = item.message.replyTo;
-      return `${item.message.deleted ? "deleted" : ""}|${item.message.change}|${quote ? `${quote.deleted}|${quote.text}` : ""}`;
+      return `${item.message.deleted ? "deleted" : ""}|${item.message.change}|${quote ? `${quote.deleted}|${quote.text}` : ""}|${item.seenBy.join(",")}`;
     }
     case "pending": return `${item.pending.status}|${item.pending.error ?? ""}`;
   }
 }
 
-function messageItem(message: ChatMessage, mine: boolean, controller: Controller): HTMLElement {
+function messageItem(message: ChatMessage, mine: boolean, controller: Controller, seenBy: string[]): HTMLElement {
   const sent = message.sentAt ? timestampDate(message.sentAt) : undefined;
   const edited = message.editedAt ? timestampDate(message.editedAt) : undefined;
   return h("li", { class: mine ? "msg mine" : "msg", "data-seq": String(message.seq) },
@@ -112,6 +116,7 @@ function messageItem(message: ChatMessage, mine: boolean, controller: Controller
     message.deleted
       ? h("p", { class: "text deleted" }, "This message was deleted.")
       : h("p", { class: "text" }, visible(message.text)),
+    seenBy.length > 0 ? h("p", { class: "seen" }, `Seen by ${seenBy.join(", ")}`) : null,
   );
 }
 
