@@ -29,6 +29,9 @@ public sealed class WebhookTests
             }
 
             await receiver.WaitForAsync(r => r.Count(e => e.Type == "message.stored") == 3, ChatServerHost.Timeout, "the first three messages");
+            await aliceStream.EditAsync(room, 1, "before 1, edited");
+            await aliceStream.DeleteAsync(room, 2);
+            await receiver.WaitForAsync(r => r.Any(e => e.Type == "message.deleted"), ChatServerHost.Timeout, "the edit and the deletion");
             await receiver.StopAsync();
             for (var i = 4; i <= 6; i++)
             {
@@ -57,6 +60,11 @@ public sealed class WebhookTests
         var seqs = received.Where(r => r.Type == "message.stored").Select(r => r.Data["seq"]!.GetValue<ulong>()).Distinct().Order().ToList();
         CollectionAssert.AreEqual(new ulong[] { 1, 2, 3, 4, 5, 6 }, seqs, "every stored message, once each");
         Assert.AreEqual("while down 6", received.Last(r => r.Type == "message.stored").Data["text"]!.GetValue<string>(), "in the order they were stored");
+        var edited = received.First(r => r.Type == "message.edited").Data;
+        Assert.AreEqual(("before 1, edited", 1UL, alice.Name), (edited["text"]!.GetValue<string>(), edited["change"]!.GetValue<ulong>(), edited["by"]!.GetValue<string>()));
+        var deleted = received.First(r => r.Type == "message.deleted").Data;
+        Assert.AreEqual((2UL, 2UL), (deleted["seq"]!.GetValue<ulong>(), deleted["change"]!.GetValue<ulong>()));
+        Assert.IsNull(deleted["text"], "a deletion carries no text");
         var created = received.Single(r => r.Type == "room.created").Data;
         Assert.AreEqual(room, created["room"]!["id"]!.GetValue<string>());
         Assert.AreEqual(alice.Name, created["createdBy"]!["name"]!.GetValue<string>());
@@ -145,6 +153,7 @@ public sealed class WebhookTests
     private static string Key(ReceivedWebhook webhook) => webhook.Type switch
     {
         "message.stored" => $"message {webhook.Data["room"]} {webhook.Data["seq"]}",
+        "message.edited" or "message.deleted" => $"change {webhook.Data["room"]} {webhook.Data["change"]}",
         "room.created" => $"room {webhook.Data["room"]!["id"]}",
         "member.joined" => $"member {webhook.Data["room"]} {webhook.Data["user"]!["id"]}",
         // A user may go offline more than once (alice, when the server restarts); each time is its own event.

@@ -11,6 +11,9 @@ public interface IChatEvents
 {
     void MessageStored(StoredMessage message);
 
+    /// <summary>A stored message was edited or deleted (<paramref name="message"/> as it is now) by <paramref name="byName"/>.</summary>
+    void MessageChanged(StoredMessage message, string byName);
+
     void RoomCreated(RoomRecord room, string createdByName, IReadOnlyCollection<string> memberIds);
 
     /// <summary>A user became a member of a room after it was created (joining a public room).</summary>
@@ -24,6 +27,10 @@ public interface IChatEvents
 public sealed class NoChatEvents : IChatEvents
 {
     public void MessageStored(StoredMessage message)
+    {
+    }
+
+    public void MessageChanged(StoredMessage message, string byName)
     {
     }
 

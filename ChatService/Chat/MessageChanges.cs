@@ -10,7 +10,8 @@ namespace ChatService.Chat;
 /// behind the message they touch, and a resume replays the ones a client missed. A message keeps its
 /// seq and id: only its text, edited_at and change move.
 /// </summary>
-public sealed class MessageChanges(IMessageStore messages, IUserStore users, ClusterRelay relay, RateLimiter rateLimiter, ChatOptions options, TimeProvider time)
+public sealed class MessageChanges(
+    IMessageStore messages, IUserStore users, ClusterRelay relay, RateLimiter rateLimiter, IChatEvents events, ChatOptions options, TimeProvider time)
 {
     private const int Page = 256;
 
@@ -51,6 +52,7 @@ public sealed class MessageChanges(IMessageStore messages, IUserStore users, Clu
             var edit = MessageChange.Edit(request.Text, time.StoredNow(), request.ClientEditId.Length > 0 ? request.ClientEditId : null);
             var edited = await ChangeAsync(room, current, edit).ConfigureAwait(false);
             await PublishAsync(room, edited, EditedFrame(edited)).ConfigureAwait(false);
+            events.MessageChanged(edited, editor.Name);
             return (edited, false);
         }
     }
@@ -73,6 +75,7 @@ public sealed class MessageChanges(IMessageStore messages, IUserStore users, Clu
 
             var deleted = await ChangeAsync(room, current, MessageChange.Delete(user.Id)).ConfigureAwait(false);
             await PublishAsync(room, deleted, DeletedFrame(deleted, user.Name)).ConfigureAwait(false);
+            events.MessageChanged(deleted, user.Name);
             return (deleted, false);
         }
     }

@@ -47,6 +47,19 @@ public sealed class WebhookEvents(
         ["sentAt"] = message.SentAt,
     }));
 
+    public void MessageChanged(StoredMessage message, string byName) => Enqueue(
+        message.DeletedBy is null ? WebhookEventTypes.MessageEdited : WebhookEventTypes.MessageDeleted,
+        _ => ValueTask.FromResult(new JsonObject
+        {
+            ["room"] = message.RoomId,
+            ["seq"] = message.Seq,
+            ["id"] = message.Id,
+            ["change"] = message.Change,
+            ["by"] = byName,
+            ["text"] = message.DeletedBy is null ? message.Text : null,
+            ["editedAt"] = message.EditedAt,
+        }));
+
     public void RoomCreated(RoomRecord room, string createdByName, IReadOnlyCollection<string> memberIds) => Enqueue(WebhookEventTypes.RoomCreated, _ =>
         ValueTask.FromResult(new JsonObject
         {

@@ -79,9 +79,11 @@ public sealed class WebhookEndpoint
 public static class WebhookEventTypes
 {
     public const string MessageStored = "message.stored";
+    public const string MessageEdited = "message.edited";
+    public const string MessageDeleted = "message.deleted";
     public const string RoomCreated = "room.created";
     public const string MemberJoined = "member.joined";
     public const string UserOffline = "user.offline";
 
-    public static readonly IReadOnlyList<string> All = [MessageStored, RoomCreated, MemberJoined, UserOffline];
+    public static readonly IReadOnlyList<string> All = [MessageStored, MessageEdited, MessageDeleted, RoomCreated, MemberJoined, UserOffline];
 }
