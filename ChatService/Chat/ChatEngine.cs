@@ -213,11 +213,8 @@ public sealed partial class ChatEngine(
     /// <summary>The message a send replies to, which must be in the same room and not deleted.</summary>
     private async Task<QuotedMessage> QuoteAsync(Room room, ulong seq)
     {
-        var found = await messages.ReadAsync(room.Id, seq - 1, seq + 1, 1, newest: false).ConfigureAwait(false);
-        if (found is not [var quoted])
-        {
-            throw ChatException.NotFound($"Room '{room.Id}' has no message {seq} to reply to.");
-        }
+        var quoted = await messages.FindAsync(room.Id, seq).ConfigureAwait(false)
+            ?? throw ChatException.NotFound($"Room '{room.Id}' has no message {seq} to reply to.");
 
         if (quoted.DeletedBy is not null)
         {

@@ -130,11 +130,8 @@ public sealed class MessageChanges(
     private async Task<bool> IsModeratorNowAsync(ChatUser user) =>
         user.Role >= Role.Moderator && (await users.FindByIdAsync(user.Id).ConfigureAwait(false))?.Role >= Role.Moderator;
 
-    private async Task<StoredMessage> RequireMessageAsync(Room room, ulong seq)
-    {
-        var found = seq == 0 ? [] : await messages.ReadAsync(room.Id, seq - 1, seq + 1, 1, newest: false).ConfigureAwait(false);
-        return found is [var message] ? message : throw ChatException.NotFound($"Room '{room.Id}' has no message {seq}.");
-    }
+    private async Task<StoredMessage> RequireMessageAsync(Room room, ulong seq) =>
+        await messages.FindAsync(room.Id, seq).ConfigureAwait(false) ?? throw ChatException.NotFound($"Room '{room.Id}' has no message {seq}.");
 
     private async Task<StoredMessage> ChangeAsync(Room room, StoredMessage current, MessageChange change) =>
         await messages.ChangeAsync(room.Id, current.Seq, current.Change, change).ConfigureAwait(false)

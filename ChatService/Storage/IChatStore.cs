@@ -156,5 +156,12 @@ public interface ISequencingMessageStore : IMessageStore
     Task<IReadOnlyDictionary<string, ulong>> LastSeqsAsync(IReadOnlyCollection<string> roomIds, CancellationToken cancellationToken = default);
 }
 
+public static class MessageStoreExtensions
+{
+    /// <summary>One message of a room by its seq, or null.</summary>
+    public static async Task<StoredMessage?> FindAsync(this IMessageStore store, string roomId, ulong seq) =>
+        seq == 0 ? null : (await store.ReadAsync(roomId, seq - 1, seq + 1, 1, newest: false).ConfigureAwait(false)) is [var message] ? message : null;
+}
+
 /// <summary>A message before the store has numbered it.</summary>
 public sealed record NewMessage(string SenderId, string SenderName, string ClientMsgId, string Text, DateTimeOffset SentAt, QuotedMessage? ReplyTo = null);
