@@ -181,13 +181,7 @@ public sealed partial class ChatClient
             }
 
             resume.AddRange(_pending.Select(p => new ClientFrame { RequestId = NextRequestId(), Send = p.Request }));
-            foreach (var change in _pendingChanges)
-            {
-                var frame = change.Frame.Clone();
-                frame.RequestId = NextRequestId();
-                _changeRequests[frame.RequestId] = change;
-                resume.Add(frame);
-            }
+            resume.AddRange(_pendingChanges.Select(ChangeFrame));
 
             _outgoing = Channel.CreateUnbounded<ClientFrame>(new UnboundedChannelOptions { SingleReader = true });
         }

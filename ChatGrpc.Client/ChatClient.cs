@@ -266,10 +266,16 @@ public sealed partial class ChatClient : IAsyncDisposable
             return;
         }
 
+        _outgoing.Writer.TryWrite(ChangeFrame(change));
+    }
+
+    /// <summary>A pending edit or deletion's frame under a new request id, which its answer will name. Under the gate.</summary>
+    private ClientFrame ChangeFrame(PendingChange change)
+    {
         var frame = change.Frame.Clone();
         frame.RequestId = NextRequestId();
         _changeRequests[frame.RequestId] = change;
-        _outgoing.Writer.TryWrite(frame);
+        return frame;
     }
 
     private string NextRequestId() => Interlocked.Increment(ref _requests).ToString(System.Globalization.CultureInfo.InvariantCulture);
