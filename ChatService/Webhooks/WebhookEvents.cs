@@ -26,6 +26,7 @@ public sealed class WebhookEvents(
     private readonly HashSet<string> _wanted = [.. WebhookEventTypes.All.Where(type => options.Endpoints.Any(e => e.Wants(type)))];
 
     private long _dropped;
+    private long _lastStamp;
 
     /// <summary>Events refused because the queue was full (the outbox table was not keeping up).</summary>
     public long Dropped => Interlocked.Read(ref _dropped);
@@ -113,6 +114,24 @@ public sealed class WebhookEvents(
             .Select(e => new WebhookDelivery(pending.Id, e.Key, pending.Type, body, pending.At, 0, pending.At));
     }
 
+    /// <summary>
+    /// Now, in stored milliseconds, and later than every earlier event's: receivers get an endpoint's events
+    /// in created_at order, and two events in one millisecond would otherwise be ordered by their random ids.
+    /// </summary>
+    private DateTimeOffset NextStamp()
+    {
+        var now = time.StoredNow().ToUnixTimeMilliseconds();
+        while (true)
+        {
+            var last = Interlocked.Read(ref _lastStamp);
+            var next = Math.Max(now, last + 1);
+            if (Interlocked.CompareExchange(ref _lastStamp, next, last) == last)
+            {
+                return DateTimeOffset.FromUnixTimeMilliseconds(next);
+            }
+        }
+    }
+
     private void Enqueue(string type, Func<CancellationToken, ValueTask<JsonObject>> data)
     {
         if (!_wanted.Contains(type))
@@ -120,7 +139,7 @@ public sealed class WebhookEvents(
             return;
         }
 
-        if (!_queue.Writer.TryWrite(new PendingEvent(Guid.NewGuid().ToString("N"), type, time.StoredNow(), data)))
+        if (!_queue.Writer.TryWrite(new PendingEvent(Guid.NewGuid().ToString("N"), type, NextStamp(), data)))
         {
             // Never wait here: this is the chat path. A full queue means the outbox table is not keeping up.
             metrics.Webhook("dropped");
